@@ -1,0 +1,7 @@
+"""Grey-level quantisation of images as a scikit-learn transformer."""
+
+from ._quantizer import ImageQuantizer
+
+__version__ = "0.1.0"
+
+__all__ = ["ImageQuantizer", "__version__"]

@@ -1,0 +1,541 @@
+"""ImageQuantizer: grey-level quantisation of images as a scikit-learn transformer."""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.preprocessing import KBinsDiscretizer
+from sklearn.utils import check_array, resample
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from . import _encoding
+from ._histogram import fits_histogram, level_counts, value_counts
+from ._kmeans import (
+    bin_labels,
+    bin_means,
+    edges_from_centres,
+    lloyd_pixels,
+    refine_kmeans,
+    squared_error,
+)
+from ._metrics import integer_data_range, peak_signal_noise_ratio
+
+# The quantile definition handed to KBinsDiscretizer, fixed so that results do
+# not move with scikit-learn's default. On weighted distinct levels it gives
+# exactly the edges it gives on every pixel.
+QUANTILE_METHOD = "averaged_inverted_cdf"
+
+_CODE_DTYPES = (np.uint8, np.uint16, np.float32, np.float64)
+
+
+class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Quantise the grey levels of images into a few codes.
+
+    Every value of the array (or of each channel) is replaced by the index of
+    its bin, as compact unsigned integers, and :meth:`inverse_transform` maps
+    the codes back to grey levels. The bins are found by
+    :class:`~sklearn.preprocessing.KBinsDiscretizer`'s strategies, fitted
+    exactly on every pixel of integer images.
+
+    Parameters
+    ----------
+    n_bins : int, default=8
+        Number of grey levels (codes) per channel, from 2 to 65536.
+
+    strategy : {'uniform', 'quantile', 'kmeans'}, default='kmeans'
+        How the bins are chosen, delegated to ``KBinsDiscretizer``:
+
+        - 'uniform': bins of equal width between the minimum and maximum;
+        - 'quantile': bins holding equal numbers of pixels
+          (``quantile_method='averaged_inverted_cdf'``);
+        - 'kmeans': bins around the centres of a 1-D k-means, run until no
+          grey level changes bin.
+
+    centers : {'midpoint', 'centroid'}, default='midpoint'
+        What a code decodes to: the middle of its bin (as
+        ``KBinsDiscretizer.inverse_transform``), or the mean of the fitted
+        values that fell in the bin, which gives the least squared error for
+        the bins. An empty bin decodes to its middle either way.
+
+    dtype : {None, np.uint8, np.uint16, np.float32, np.float64}, default=None
+        Type of the codes. ``None`` is the smallest unsigned integer that
+        holds ``n_bins`` codes: uint8 up to 256 bins, uint16 above.
+
+    channel_axis : int or None, default=None
+        ``None``: one codebook shared by every value of the array. An int: the
+        axis that holds channels (``-1`` for RGB); each channel gets its own
+        codebook. On a 2-D ``(n_samples, n_features)`` array, ``-1`` bins each
+        column on its own, like ``KBinsDiscretizer``.
+
+    subsample : int or None, default=200_000
+        For float data, the number of values drawn (with replacement, as in
+        ``KBinsDiscretizer``) to fit each channel; ``None`` uses them all.
+        Integer images of up to 16 bits are always fitted exactly on every
+        pixel from their histogram, whatever this says.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subsample of float data; unused for integer images.
+
+    Attributes
+    ----------
+    bin_edges_ : ndarray of ndarray of shape (n_channels,)
+        Edges of the bins of each channel, increasing, as
+        ``KBinsDiscretizer.bin_edges_``. One entry when ``channel_axis`` is
+        None. A value ``v`` gets code ``i`` when
+        ``bin_edges_[c][i] <= v < bin_edges_[c][i + 1]``; values outside the
+        fitted range get the first or last code.
+
+    bin_centers_ : ndarray of ndarray of shape (n_channels,)
+        What each code of each channel decodes to.
+
+    n_bins_ : ndarray of shape (n_channels,), dtype=int
+        Number of bins of each channel. Fewer than ``n_bins`` (with a
+        warning) when the data has too few distinct values to fill them; 1
+        for a constant channel.
+
+    n_features_in_ : int
+        Number of features (columns, ``X.shape[1]``) seen during :meth:`fit`.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :meth:`fit`, when ``X`` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    sklearn.preprocessing.KBinsDiscretizer : Bin continuous data into
+        intervals; returns float64 codes.
+
+    Notes
+    -----
+    Integer images (bool, int8, uint8, int16, uint16, and wider integer types
+    whose values span at most 65536 levels) are fitted on the histogram of all
+    their pixels: ``KBinsDiscretizer`` is fitted on the distinct grey levels
+    weighted by their counts, which gives the same bin edges as fitting it on
+    every pixel with ``subsample=None``. For 'kmeans', Lloyd's iterations are
+    then continued on the histogram until no level changes bin, so the
+    squared error is never worse than ``KBinsDiscretizer``'s, which stops at
+    a tolerance.
+
+    :meth:`transform` and :meth:`inverse_transform` follow scikit-learn's
+    contract (the number of columns must match the fit). :meth:`encode` and
+    :meth:`decode` apply the same mapping to arrays of any shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_imagequant import ImageQuantizer
+    >>> image = np.array([[0, 10, 20, 30], [200, 210, 220, 250]], dtype=np.uint8)
+    >>> quantizer = ImageQuantizer(n_bins=2, strategy="kmeans")
+    >>> codes = quantizer.fit_transform(image)
+    >>> codes
+    array([[0, 0, 0, 0],
+           [1, 1, 1, 1]], dtype=uint8)
+    >>> quantizer.bin_edges_[0]
+    array([  0. , 117.5, 250. ])
+    >>> quantizer.inverse_transform(codes)
+    array([[ 58.75,  58.75,  58.75,  58.75],
+           [183.75, 183.75, 183.75, 183.75]])
+    >>> quantizer.set_params(centers="centroid").fit(image).decode(codes)
+    array([[ 15.,  15.,  15.,  15.],
+           [220., 220., 220., 220.]])
+    """
+
+    _parameter_constraints: dict = {
+        "n_bins": [Interval(Integral, 2, 1 << 16, closed="both")],
+        "strategy": [StrOptions({"uniform", "quantile", "kmeans"})],
+        "centers": [StrOptions({"midpoint", "centroid"})],
+        "dtype": [None, Options(type, set(_CODE_DTYPES))],
+        "channel_axis": [None, Integral],
+        "subsample": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_bins=8,
+        *,
+        strategy="kmeans",
+        centers="midpoint",
+        dtype=None,
+        channel_axis=None,
+        subsample=200_000,
+        random_state=None,
+    ):
+        self.n_bins = n_bins
+        self.strategy = strategy
+        self.centers = centers
+        self.dtype = dtype
+        self.channel_axis = channel_axis
+        self.subsample = subsample
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        code_dtype = self.dtype
+        if code_dtype in (np.float32, np.float64):
+            tags.transformer_tags.preserves_dtype = [np.dtype(code_dtype).name]
+        else:
+            tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Find the bins of each channel.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Image(s) to fit: a 2-D grey image or table, a stack of images
+            ``(n, H, W)``, or a colour image with ``channel_axis`` set.
+
+        y : None
+            Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample (each index of the first axis), shared by
+            every value it holds.
+
+        Returns
+        -------
+        self : ImageQuantizer
+            The fitted quantizer.
+        """
+        X = validate_data(self, X, dtype="numeric", allow_nd=True)
+        self._check_code_dtype()
+        channel_axis = self._checked_channel_axis(X.ndim)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            shape = (-1,) + (1,) * (X.ndim - 1)
+            sample_weight = np.broadcast_to(sample_weight.reshape(shape), X.shape)
+
+        values = _channel_values(X, channel_axis)
+        n_channels = len(values)
+        if sample_weight is None:
+            weights = [None] * n_channels
+        else:
+            weights = _channel_values(sample_weight, channel_axis)
+        self.bin_edges_ = np.empty(n_channels, dtype=object)
+        self.bin_centers_ = np.empty(n_channels, dtype=object)
+        self.n_bins_ = np.empty(n_channels, dtype=np.int64)
+        for channel in range(n_channels):
+            levels, counts = self._level_counts(values[channel], weights[channel])
+            if levels.size == 0:
+                raise ValueError(
+                    f"Channel {channel} has no value with a positive sample_weight."
+                )
+            edges = self._fit_bin_edges(levels, counts, channel)
+            self.bin_edges_[channel] = edges
+            self.bin_centers_[channel] = self._bin_centers(levels, counts, edges)
+            self.n_bins_[channel] = edges.size - 1
+        self._fitted_dtype = X.dtype
+        self._fitted_ndim = X.ndim
+        return self
+
+    def transform(self, X):
+        """Replace each value by the code of its bin.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Image(s) shaped as in :meth:`fit`.
+
+        Returns
+        -------
+        codes : ndarray of the same shape as X
+            Codes from 0 to ``n_bins_ - 1``, uint8 by default.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=False)
+        return self._encode(X)
+
+    def inverse_transform(self, X):
+        """Map codes back to grey levels, the centres of their bins.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Codes, as :meth:`transform` returns them.
+
+        Returns
+        -------
+        X_original : ndarray of float64 of the same shape
+            ``bin_centers_`` of each code.
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype="numeric", allow_nd=True, ensure_all_finite=False)
+        if codes.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {codes.shape[1]} features, but ImageQuantizer is "
+                f"expecting {self.n_features_in_} features as input."
+            )
+        return self._decode(codes)
+
+    def encode(self, image):
+        """Codes of an array of any shape and size, with the fitted bins.
+
+        Parameters
+        ----------
+        image : array-like of any shape
+            Values to encode. With ``channel_axis`` set, that axis must hold
+            as many channels as the fitted data.
+
+        Returns
+        -------
+        codes : ndarray of the same shape
+            Codes from 0 to ``n_bins_ - 1``.
+        """
+        check_is_fitted(self)
+        return self._encode(_check_any_shape(image, name="image"))
+
+    def decode(self, codes):
+        """Grey levels of codes of any shape, the centres of their bins.
+
+        Parameters
+        ----------
+        codes : array-like of any shape
+            Whole numbers from 0 to ``n_bins_ - 1``.
+
+        Returns
+        -------
+        image : ndarray of float64 of the same shape
+        """
+        check_is_fitted(self)
+        codes = _check_any_shape(codes, name="codes", ensure_all_finite=False)
+        return self._decode(codes)
+
+    def score(self, X, y=None):
+        """Peak signal-to-noise ratio of ``decode(encode(X))`` against X, in dB.
+
+        Greater is better, so a search over the quantizer's parameters can
+        use it. The peak is the integer dtype's maximum (255 for uint8, 65535
+        for uint16; the dtype's whole span if X has negative values), and for
+        float data the fitted range.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Image(s) shaped as in :meth:`fit`.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            PSNR in dB; ``inf`` when the quantisation loses nothing.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=False)
+        if X.dtype.kind in "biu":
+            data_range = integer_data_range(X.dtype, has_negative=bool(X.min() < 0))
+        else:
+            data_range = max(float(edges[-1] - edges[0]) for edges in self.bin_edges_)
+            data_range = data_range or 1.0
+        return peak_signal_noise_ratio(X, self._decode(self._encode(X)), data_range)
+
+    # Internals -----------------------------------------------------------
+
+    def _check_code_dtype(self):
+        code_dtype = self._codes_dtype()
+        if code_dtype.kind == "u" and self.n_bins > np.iinfo(code_dtype).max + 1:
+            raise ValueError(
+                f"dtype={code_dtype.name} holds at most {np.iinfo(code_dtype).max + 1} "
+                f"codes, but n_bins={self.n_bins}. Use dtype=np.uint16 or dtype=None."
+            )
+
+    def _codes_dtype(self):
+        if self.dtype is not None:
+            return np.dtype(self.dtype)
+        return np.dtype(np.uint8 if self.n_bins <= 256 else np.uint16)
+
+    def _checked_channel_axis(self, ndim):
+        if self.channel_axis is None:
+            return None
+        if not -ndim <= self.channel_axis < ndim:
+            raise ValueError(
+                f"channel_axis={self.channel_axis} is out of range for an array "
+                f"with {ndim} dimensions."
+            )
+        return self.channel_axis % ndim
+
+    def _level_counts(self, values, weights):
+        """Distinct values and weights: every pixel of integer images, else a subsample."""
+        if fits_histogram(values):
+            return level_counts(values, weights)
+        if self.subsample is not None and values.size > self.subsample:
+            if weights is None:
+                values = resample(
+                    values, n_samples=self.subsample, random_state=self.random_state
+                )
+            else:
+                values = resample(
+                    values,
+                    n_samples=self.subsample,
+                    random_state=self.random_state,
+                    sample_weight=weights,
+                )
+            weights = None
+        return value_counts(values, weights)
+
+    def _fit_bin_edges(self, levels, counts, channel):
+        """Bin edges for one channel's weighted levels."""
+        low, high = levels[0], levels[-1]
+        if levels.size == 1:
+            warnings.warn(
+                f"Channel {channel} is constant ({low:g}): every value gets code 0, "
+                "which decodes to it.",
+                UserWarning,
+                stacklevel=4,  # the caller of fit
+            )
+            return np.array([low, high])
+        if self.strategy == "kmeans" and levels.size <= self.n_bins:
+            # Each level its own bin: the least error any partition reaches.
+            edges = np.r_[low, 0.5 * (levels[1:] + levels[:-1]), high]
+        else:
+            discretizer = KBinsDiscretizer(
+                n_bins=self.n_bins,
+                encode="ordinal",
+                strategy=self.strategy,
+                quantile_method=QUANTILE_METHOD,
+                subsample=None,
+            )
+            with warnings.catch_warnings():
+                # Merged bins are reported below, in this channel's words; the
+                # k-means stops at a tolerance, and is refined below.
+                warnings.simplefilter("ignore")
+                discretizer.fit(levels[:, np.newaxis], sample_weight=counts)
+            edges = discretizer.bin_edges_[0].astype(np.float64)
+            if self.strategy == "kmeans":
+                edges = self._refine_kmeans(levels, counts, edges)
+        n_bins = edges.size - 1
+        if n_bins < self.n_bins:
+            warnings.warn(
+                f"Channel {channel} gets {n_bins} bins instead of n_bins={self.n_bins}: "
+                f"with only {levels.size} distinct values, the other bins would be "
+                f"empty or narrower than 1e-8 (strategy={self.strategy!r}).",
+                UserWarning,
+                stacklevel=4,
+            )
+        return edges
+
+    def _refine_kmeans(self, levels, counts, edges):
+        """Finish ``KBinsDiscretizer``'s k-means as it would run on every pixel.
+
+        Fitted on weighted levels, ``KMeans`` stops at a tolerance scaled by
+        the variance of the levels (not of the pixels) and relocates an empty
+        cluster by moving a whole level, where on the pixels it moves one
+        pixel. So both runs are finished here, on the histogram, until no
+        level changes bin: the delegated one, and replays of the run on the
+        pixels from the same initial centres, with levels halfway between two
+        centres sent down or up (``KMeans`` leaves that to rounding). The
+        lowest error wins: no worse than ``KBinsDiscretizer`` on every pixel.
+        """
+        candidates = [refine_kmeans(levels, counts, edges)]
+        low, high = levels[0], levels[-1]
+        uniform = np.linspace(low, high, self.n_bins + 1)
+        for ties in ("left", "right"):
+            centres = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]), ties)
+            replayed = edges_from_centres(centres, low, high)
+            candidates.append(refine_kmeans(levels, counts, replayed))
+        return min(candidates, key=lambda edges: squared_error(levels, counts, edges))
+
+    def _bin_centers(self, levels, counts, edges):
+        midpoints = 0.5 * (edges[1:] + edges[:-1])
+        if self.centers == "midpoint":
+            return midpoints
+        means = bin_means(levels, counts, bin_labels(levels, edges), edges.size - 1)
+        return np.where(np.isnan(means), midpoints, means)
+
+    def _channel_count_check(self, X):
+        channel_axis = self._checked_channel_axis(X.ndim)
+        if channel_axis is None:
+            return None
+        n_channels = len(self.bin_edges_)
+        if X.shape[channel_axis] != n_channels:
+            raise ValueError(
+                f"The data has {X.shape[channel_axis]} channels on axis "
+                f"{self.channel_axis}, but ImageQuantizer was fitted with {n_channels}."
+            )
+        return channel_axis
+
+    def _encode(self, X):
+        channel_axis = self._channel_count_check(X)
+        codes_dtype = self._codes_dtype()
+        if channel_axis is None:
+            return _encoding.encode(X, self.bin_edges_[0], codes_dtype)
+        codes = np.empty(X.shape, dtype=codes_dtype)
+        for channel, edges in enumerate(self.bin_edges_):
+            index = _channel_index(X.ndim, channel_axis, channel)
+            codes[index] = _encoding.encode(X[index], edges, codes_dtype)
+        return codes
+
+    def _decode(self, codes):
+        channel_axis = self._channel_count_check(codes)
+        codes = self._checked_codes(codes, channel_axis)
+        if channel_axis is None:
+            return _encoding.decode(codes, self.bin_centers_[0])
+        image = np.empty(codes.shape, dtype=np.float64)
+        for channel, centers in enumerate(self.bin_centers_):
+            index = _channel_index(codes.ndim, channel_axis, channel)
+            image[index] = _encoding.decode(codes[index], centers)
+        return image
+
+    def _checked_codes(self, codes, channel_axis):
+        """Codes as integers, after checking they are whole and in range."""
+        if codes.dtype.kind == "f":
+            if np.isnan(codes).any():
+                raise ValueError("Codes must be whole numbers, got NaN.")
+            if not np.all(codes == np.round(codes)):
+                raise ValueError("Codes must be whole numbers, got fractions.")
+        if channel_axis is None:
+            high = np.full(1, self.n_bins_[0] - 1)
+        else:
+            shape = [1] * codes.ndim
+            shape[channel_axis] = -1
+            high = (self.n_bins_ - 1).reshape(shape)
+        if codes.min() < 0 or np.any(codes > high):
+            raise ValueError(
+                f"Codes must lie in 0..n_bins_ - 1 (n_bins_={self.n_bins_.tolist()}), "
+                f"got values from {codes.min():g} to {codes.max():g}."
+            )
+        if codes.dtype.kind != "f":
+            return codes
+        return codes.astype(np.intp)
+
+
+def _channel_index(ndim, channel_axis, channel):
+    """Index selecting one channel of an ``ndim``-array."""
+    index = [slice(None)] * ndim
+    index[channel_axis] = channel
+    return tuple(index)
+
+
+def _channel_values(X, channel_axis):
+    """The values of each channel as flat arrays (views when possible)."""
+    if channel_axis is None:
+        return [X.reshape(-1)]
+    return [
+        X[_channel_index(X.ndim, channel_axis, channel)].reshape(-1)
+        for channel in range(X.shape[channel_axis])
+    ]
+
+
+def _check_any_shape(array, *, name, ensure_all_finite=True):
+    """Validate a numeric array of any shape, scalars included."""
+    array = np.asarray(array) if not hasattr(array, "dtype") else array
+    shape = np.shape(array)
+    if len(shape) == 0:
+        array = np.reshape(array, (1,))
+    if np.size(array) == 0:
+        raise ValueError(f"Found an empty {name} of shape {shape}; it needs values.")
+    array = check_array(
+        array,
+        dtype="numeric",
+        ensure_2d=False,
+        allow_nd=True,
+        ensure_all_finite=ensure_all_finite,
+        input_name=name,
+    )
+    return array.reshape(shape)

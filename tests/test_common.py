@@ -1,0 +1,30 @@
+"""scikit-learn's estimator checks over several configurations of ImageQuantizer."""
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sk_imagequant import ImageQuantizer
+
+CONFIGURATIONS = [
+    ImageQuantizer(),
+    ImageQuantizer(strategy="uniform"),
+    ImageQuantizer(strategy="quantile"),
+    ImageQuantizer(strategy="kmeans", random_state=0),
+    ImageQuantizer(centers="centroid"),
+    ImageQuantizer(dtype=np.float64),
+    ImageQuantizer(channel_axis=-1),
+    ImageQuantizer(n_bins=3),
+    ImageQuantizer(n_bins=300),
+]
+
+
+# The checks fit on tiny data with a handful of distinct values, constant
+# columns included: ImageQuantizer then warns, by design, that it uses fewer
+# bins or that a channel is constant. Those two warnings are the documented
+# behaviour (tested in test_quantizer.py); any other warning stays an error.
+@pytest.mark.filterwarnings("ignore:Channel [0-9]+ gets [0-9]+ bins instead:UserWarning")
+@pytest.mark.filterwarnings("ignore:Channel [0-9]+ is constant:UserWarning")
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=lambda estimator: {})
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
