@@ -207,6 +207,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         channel_axis = self._checked_channel_axis(X.ndim)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            if not np.any(sample_weight > 0):  # scikit-learn < 1.8 lets this through
+                raise ValueError("Sample weights must contain at least one non-zero number.")
             shape = (-1,) + (1,) * (X.ndim - 1)
             sample_weight = np.broadcast_to(sample_weight.reshape(shape), X.shape)
 
@@ -221,16 +223,10 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.n_bins_ = np.empty(n_channels, dtype=np.int64)
         for channel in range(n_channels):
             levels, counts = self._level_counts(values[channel], weights[channel])
-            if levels.size == 0:
-                raise ValueError(
-                    f"Channel {channel} has no value with a positive sample_weight."
-                )
             edges = self._fit_bin_edges(levels, counts, channel)
             self.bin_edges_[channel] = edges
             self.bin_centers_[channel] = self._bin_centers(levels, counts, edges)
             self.n_bins_[channel] = edges.size - 1
-        self._fitted_dtype = X.dtype
-        self._fitted_ndim = X.ndim
         return self
 
     def transform(self, X):

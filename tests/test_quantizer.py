@@ -255,6 +255,26 @@ def test_integer_sample_weights_equal_repeated_rows(rng):
         assert_allclose(weighted.bin_edges_[0], repeated.bin_edges_[0], rtol=0, atol=1e-9)
 
 
+def test_rows_of_zero_weight_are_left_out():
+    image = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    quantizer = ImageQuantizer(n_bins=2, strategy="uniform").fit(image, sample_weight=[0, 1, 1])
+    assert_array_equal(quantizer.bin_edges_[0], [4, 7.5, 11])
+
+
+@pytest.mark.parametrize(
+    ("sample_weight", "match"),
+    [
+        (np.zeros(3), "Sample weights must contain at least one non-zero number"),
+        (-np.ones(3), "Negative values in data passed to `sample_weight`"),
+        (np.ones(4), r"sample_weight.shape == \(4,\), expected \(3,\)"),
+    ],
+)
+def test_bad_sample_weights_are_errors(sample_weight, match):
+    image = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    with pytest.raises(ValueError, match=match):
+        ImageQuantizer().fit(image, sample_weight=sample_weight)
+
+
 def test_score_is_the_psnr_with_the_dtypes_peak(rng):
     image = rng.integers(0, 256, (20, 20)).astype(np.uint8)
     quantizer = ImageQuantizer(n_bins=4).fit(image)
