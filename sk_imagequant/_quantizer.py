@@ -208,7 +208,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
             if not np.any(sample_weight > 0):  # scikit-learn < 1.8 lets this through
-                raise ValueError("Sample weights must contain at least one non-zero number.")
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
             shape = (-1,) + (1,) * (X.ndim - 1)
             sample_weight = np.broadcast_to(sample_weight.reshape(shape), X.shape)
 

@@ -257,7 +257,8 @@ def test_integer_sample_weights_equal_repeated_rows(rng):
 
 def test_rows_of_zero_weight_are_left_out():
     image = np.arange(12, dtype=np.uint8).reshape(3, 4)
-    quantizer = ImageQuantizer(n_bins=2, strategy="uniform").fit(image, sample_weight=[0, 1, 1])
+    quantizer = ImageQuantizer(n_bins=2, strategy="uniform")
+    quantizer.fit(image, sample_weight=[0, 1, 1])
     assert_array_equal(quantizer.bin_edges_[0], [4, 7.5, 11])
 
 
