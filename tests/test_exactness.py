@@ -30,6 +30,18 @@ IMAGES = _images()
 N_BINS = [2, 5, 8, 16, 64]
 
 
+def _reference(n_bins, strategy, subsample=None, **params):
+    """KBinsDiscretizer as the reference: ordinal codes, every value by default."""
+    return KBinsDiscretizer(
+        n_bins=n_bins,
+        encode="ordinal",
+        strategy=strategy,
+        quantile_method=QUANTILE_METHOD,
+        subsample=subsample,
+        **params,
+    )
+
+
 def _fit_both(image, n_bins, strategy):
     """ImageQuantizer on the image, KBinsDiscretizer on every pixel as a column."""
     # Few distinct levels make both estimators warn that bins were merged;
@@ -37,13 +49,7 @@ def _fit_both(image, n_bins, strategy):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         quantizer = ImageQuantizer(n_bins=n_bins, strategy=strategy).fit(image)
-        reference = KBinsDiscretizer(
-            n_bins=n_bins,
-            encode="ordinal",
-            strategy=strategy,
-            quantile_method=QUANTILE_METHOD,
-            subsample=None,
-        ).fit(image.reshape(-1, 1))
+        reference = _reference(n_bins, strategy).fit(image.reshape(-1, 1))
     return quantizer, reference
 
 
@@ -93,13 +99,7 @@ def test_kmeans_finishes_where_kbinsdiscretizer_stops_at_its_tolerance():
 def test_float_image_with_all_values_equals_kbinsdiscretizer(rng, strategy):
     image = rng.gamma(2.0, 30.0, (150, 200))
     quantizer = ImageQuantizer(n_bins=7, strategy=strategy, subsample=None).fit(image)
-    reference = KBinsDiscretizer(
-        n_bins=7,
-        encode="ordinal",
-        strategy=strategy,
-        quantile_method=QUANTILE_METHOD,
-        subsample=None,
-    ).fit(image.reshape(-1, 1))
+    reference = _reference(7, strategy).fit(image.reshape(-1, 1))
     assert_allclose(quantizer.bin_edges_[0], reference.bin_edges_[0], rtol=0, atol=1e-9)
 
 
@@ -109,9 +109,7 @@ def test_float_subsample_is_kbinsdiscretizers(rng, strategy):
     image = rng.gamma(2.0, 30.0, (150, 200)).astype(np.float32)
     params = dict(n_bins=6, strategy=strategy, subsample=2000, random_state=3)
     quantizer = ImageQuantizer(**params).fit(image)
-    reference = KBinsDiscretizer(
-        encode="ordinal", quantile_method=QUANTILE_METHOD, **params
-    ).fit(image.reshape(-1, 1))
+    reference = _reference(**params).fit(image.reshape(-1, 1))
     # KBinsDiscretizer keeps float32 edges for float32 data; ours are float64.
     assert_allclose(quantizer.bin_edges_[0], reference.bin_edges_[0], rtol=1e-6)
     other_seed = ImageQuantizer(**{**params, "random_state": 4}).fit(image)
@@ -132,13 +130,7 @@ def test_integer_fit_uses_every_pixel_whatever_subsample_says(rng, strategy):
 def test_wide_integer_type_with_a_narrow_range_is_fitted_exactly(rng):
     image = rng.integers(-70_000, -30_000, (80, 90))  # int64, 40000 levels
     quantizer = ImageQuantizer(n_bins=5, strategy="quantile", subsample=100).fit(image)
-    reference = KBinsDiscretizer(
-        n_bins=5,
-        encode="ordinal",
-        strategy="quantile",
-        quantile_method=QUANTILE_METHOD,
-        subsample=None,
-    ).fit(image.reshape(-1, 1))
+    reference = _reference(5, "quantile").fit(image.reshape(-1, 1))
     assert_allclose(quantizer.bin_edges_[0], reference.bin_edges_[0], rtol=0, atol=1e-9)
 
 
@@ -152,13 +144,7 @@ def test_per_channel_fit_equals_kbinsdiscretizer_per_column(rng):
         axis=-1,
     ).astype(np.uint16)
     quantizer = ImageQuantizer(n_bins=4, strategy="quantile", channel_axis=-1).fit(image)
-    reference = KBinsDiscretizer(
-        n_bins=4,
-        encode="ordinal",
-        strategy="quantile",
-        quantile_method=QUANTILE_METHOD,
-        subsample=None,
-    ).fit(image.reshape(-1, 3))
+    reference = _reference(4, "quantile").fit(image.reshape(-1, 3))
     for channel in range(3):
         assert_allclose(
             quantizer.bin_edges_[channel], reference.bin_edges_[channel], rtol=0, atol=1e-9
