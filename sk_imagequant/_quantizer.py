@@ -405,6 +405,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 warnings.simplefilter("ignore")
                 discretizer.fit(levels[:, np.newaxis], sample_weight=counts)
             edges = discretizer.bin_edges_[0].astype(np.float64)
+            if edges.size < 2:
+                # Every bin was narrower than 1e-8 and removed: keep one.
+                edges = np.array([low, high])
             if self.strategy == "kmeans":
                 edges = self._refine_kmeans(levels, counts, edges)
         n_bins = edges.size - 1

@@ -122,6 +122,16 @@ def test_fewer_distinct_values_than_bins_warns_and_uses_fewer_bins(strategy):
     assert codes.max() < quantizer.n_bins_[0]
 
 
+def test_values_closer_than_1e_8_make_one_quantile_bin():
+    image = np.array([[0.0, 1e-250, 2e-9]])
+    quantizer = ImageQuantizer(n_bins=2, strategy="quantile", centers="centroid")
+    with pytest.warns(UserWarning, match="gets 1 bins instead of n_bins=2"):
+        quantizer.fit(image)
+    assert_array_equal(quantizer.bin_edges_[0], [0.0, 2e-9])
+    assert_array_equal(quantizer.transform(image), [[0, 0, 0]])
+    assert_allclose(quantizer.bin_centers_[0], [image.mean()])
+
+
 def test_kmeans_with_few_levels_gives_each_level_a_bin():
     image = np.array([[10, 10, 20], [20, 90, 90]], dtype=np.uint8)
     with pytest.warns(UserWarning, match="gets 3 bins instead of n_bins=8"):
