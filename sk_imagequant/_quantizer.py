@@ -408,12 +408,16 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if edges.size < 2:
                 # Every bin was narrower than 1e-8 and removed: keep one.
                 edges = np.array([low, high])
+            # Removing a bin narrower than 1e-8 can drop the last edge: the
+            # outer edges stay the data's range, so every value is in a bin.
+            edges[-1] = high
             if self.strategy == "kmeans":
                 edges = self._refine_kmeans(levels, counts, edges)
         n_bins = edges.size - 1
         if n_bins < self.n_bins:
             warnings.warn(
-                f"Channel {channel} gets {n_bins} bins instead of n_bins={self.n_bins}: "
+                f"Channel {channel} gets {n_bins} bin{'s' * (n_bins > 1)} instead of "
+                f"n_bins={self.n_bins}: "
                 f"with only {levels.size} distinct values, the other bins would be "
                 f"empty or narrower than 1e-8 (strategy={self.strategy!r}).",
                 UserWarning,
@@ -447,7 +451,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if self.centers == "midpoint":
             return midpoints
         means = bin_means(levels, counts, bin_labels(levels, edges), edges.size - 1)
-        return np.where(np.isnan(means), midpoints, means)
+        # A mean lies in its bin; clipping undoes rounding (a constant's mean).
+        return np.clip(np.where(np.isnan(means), midpoints, means), edges[:-1], edges[1:])
 
     def _channel_count_check(self, X):
         channel_axis = self._checked_channel_axis(X.ndim)

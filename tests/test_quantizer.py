@@ -125,7 +125,7 @@ def test_fewer_distinct_values_than_bins_warns_and_uses_fewer_bins(strategy):
 def test_values_closer_than_1e_8_make_one_quantile_bin():
     image = np.array([[0.0, 1e-250, 2e-9]])
     quantizer = ImageQuantizer(n_bins=2, strategy="quantile", centers="centroid")
-    with pytest.warns(UserWarning, match="gets 1 bins instead of n_bins=2"):
+    with pytest.warns(UserWarning, match="gets 1 bin instead of n_bins=2"):
         quantizer.fit(image)
     assert_array_equal(quantizer.bin_edges_[0], [0.0, 2e-9])
     assert_array_equal(quantizer.transform(image), [[0, 0, 0]])
@@ -390,3 +390,18 @@ def test_inputs_are_never_modified_and_may_be_read_only(rng, strategy, dtype):
     quantizer.score(image)
     quantizer.inverse_transform(codes)
     assert_array_equal(image, original)
+
+
+def test_centroid_of_a_constant_float_image_is_exactly_the_constant():
+    image = np.full((3, 5), 83886.27797684)
+    with pytest.warns(UserWarning, match="Channel 0 is constant"):
+        quantizer = ImageQuantizer(centers="centroid").fit(image)
+    assert_array_equal(quantizer.inverse_transform(quantizer.transform(image)), image)
+
+
+def test_outer_edges_are_the_data_range_when_a_narrow_bin_is_removed():
+    image = np.array([[-1.0, 0.0, 4e-302]])
+    with pytest.warns(UserWarning, match="gets 2 bins instead of n_bins=3"):
+        quantizer = ImageQuantizer(n_bins=3, strategy="quantile").fit(image)
+    assert quantizer.bin_edges_[0][0] == -1.0
+    assert quantizer.bin_edges_[0][-1] == 4e-302
