@@ -23,7 +23,7 @@ CONFIGURATIONS = [
 # columns included: ImageQuantizer then warns, by design, that it uses fewer
 # bins or that a channel is constant. Those two warnings are the documented
 # behaviour (tested in test_quantizer.py); any other warning stays an error.
-@pytest.mark.filterwarnings("ignore:Channel [0-9]+ gets [0-9]+ bins instead:UserWarning")
+@pytest.mark.filterwarnings("ignore:Channel [0-9]+ gets [0-9]+ bins? instead:UserWarning")
 @pytest.mark.filterwarnings("ignore:Channel [0-9]+ is constant:UserWarning")
 @parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=lambda estimator: {})
 def test_sklearn_compatible_estimator(estimator, check):
