@@ -16,11 +16,17 @@ def bin_labels(levels, bin_edges):
 
 
 def bin_means(levels, counts, labels, n_bins):
-    """Weighted mean of the levels in each bin, NaN for an empty bin."""
+    """Weighted mean of the levels in each bin, NaN for an empty bin.
+
+    ``labels`` must be non-decreasing (levels sorted). Each mean is taken
+    about the bin's lowest level, so a bin holding one level gets exactly it.
+    """
+    first = np.minimum(np.searchsorted(labels, np.arange(n_bins)), levels.size - 1)
+    base = levels[first]
     weight = np.bincount(labels, weights=counts, minlength=n_bins)
-    total = np.bincount(labels, weights=counts * levels, minlength=n_bins)
+    total = np.bincount(labels, weights=counts * (levels - base[labels]), minlength=n_bins)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return total / weight
+        return base + total / weight
 
 
 def refine_kmeans(levels, counts, bin_edges, max_iter=10_000):

@@ -27,6 +27,9 @@ from ._metrics import integer_data_range, peak_signal_noise_ratio
 # exactly the edges it gives on every pixel.
 QUANTILE_METHOD = "averaged_inverted_cdf"
 
+# Larger float values would overflow the squared errors in float64.
+MAX_MAGNITUDE = 1e100
+
 _CODE_DTYPES = (np.uint8, np.uint16, np.float32, np.float64)
 
 
@@ -203,6 +206,12 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted quantizer.
         """
         X = validate_data(self, X, dtype="numeric", allow_nd=True)
+        magnitude = max(float(X.max()), -float(X.min()))
+        if magnitude > MAX_MAGNITUDE:
+            raise ValueError(
+                f"ImageQuantizer fits values up to {MAX_MAGNITUDE:g} in magnitude (their "
+                f"squared errors must not overflow), got {magnitude:g}. Rescale the data."
+            )
         self._check_code_dtype()
         channel_axis = self._checked_channel_axis(X.ndim)
         if sample_weight is not None:
@@ -405,14 +414,10 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 warnings.simplefilter("ignore")
                 discretizer.fit(levels[:, np.newaxis], sample_weight=counts)
             edges = discretizer.bin_edges_[0].astype(np.float64)
-            if edges.size < 2:
-                # Every bin was narrower than 1e-8 and removed: keep one.
-                edges = np.array([low, high])
-            # Removing a bin narrower than 1e-8 can drop the last edge: the
-            # outer edges stay the data's range, so every value is in a bin.
-            edges[-1] = high
             if self.strategy == "kmeans":
                 edges = self._refine_kmeans(levels, counts, edges)
+        if self.strategy != "uniform":
+            edges = _without_narrow_bins(edges, low, high)
         n_bins = edges.size - 1
         if n_bins < self.n_bins:
             warnings.warn(
@@ -437,8 +442,10 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         centres sent down or up (``KMeans`` leaves that to rounding). The
         lowest error wins: no worse than ``KBinsDiscretizer`` on every pixel.
         """
-        candidates = [refine_kmeans(levels, counts, edges)]
         low, high = levels[0], levels[-1]
+        # KMeans can leave empty clusters outside the data, and so unsorted
+        # edges: the start is put back in order within the data's range.
+        candidates = [refine_kmeans(levels, counts, np.clip(np.sort(edges), low, high))]
         uniform = np.linspace(low, high, self.n_bins + 1)
         for ties in ("left", "right"):
             centres = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]), ties)
@@ -509,6 +516,19 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if codes.dtype.kind != "f":
             return codes
         return codes.astype(np.intp)
+
+
+def _without_narrow_bins(edges, low, high):
+    """Edges without the bins narrower than 1e-8, as ``KBinsDiscretizer`` does.
+
+    Unlike it, the outer edges stay ``low`` and ``high``, so that every fitted
+    value lies in a bin, and at least one bin is kept.
+    """
+    edges = edges[np.ediff1d(edges, to_begin=np.inf) > 1e-8]
+    if edges.size < 2:
+        return np.array([low, high])
+    edges[-1] = high
+    return edges
 
 
 def _channel_index(ndim, channel_axis, channel):

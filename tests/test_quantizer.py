@@ -405,3 +405,16 @@ def test_outer_edges_are_the_data_range_when_a_narrow_bin_is_removed():
         quantizer = ImageQuantizer(n_bins=3, strategy="quantile").fit(image)
     assert quantizer.bin_edges_[0][0] == -1.0
     assert quantizer.bin_edges_[0][-1] == 4e-302
+
+
+def test_lossless_float_quantisation_decodes_exactly():
+    level = 459.33588288540375
+    image = np.array([[level] * 3 + [2 * level] * 3])
+    quantizer = ImageQuantizer(n_bins=2, centers="centroid").fit(image)
+    assert_array_equal(quantizer.inverse_transform(quantizer.transform(image)), image)
+    assert quantizer.score(image) == np.inf
+
+
+def test_magnitudes_that_would_overflow_are_a_clear_error():
+    with pytest.raises(ValueError, match="fits values up to 1e\\+100 in magnitude"):
+        ImageQuantizer().fit(np.array([[1e200, 0.0, -1.0]]))
