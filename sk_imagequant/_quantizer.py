@@ -445,7 +445,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         low, high = levels[0], levels[-1]
         # KMeans can leave empty clusters outside the data, and so unsorted
         # edges: the start is put back in order within the data's range.
-        candidates = [refine_kmeans(levels, counts, np.clip(np.sort(edges), low, high))]
+        start = np.clip(np.sort(edges), low, high) if edges.size > 1 else np.r_[low, high]
+        candidates = [refine_kmeans(levels, counts, start)]
         uniform = np.linspace(low, high, self.n_bins + 1)
         for ties in ("left", "right"):
             centres = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]), ties)

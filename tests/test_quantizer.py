@@ -418,3 +418,10 @@ def test_lossless_float_quantisation_decodes_exactly():
 def test_magnitudes_that_would_overflow_are_a_clear_error():
     with pytest.raises(ValueError, match="fits values up to 1e\\+100 in magnitude"):
         ImageQuantizer().fit(np.array([[1e200, 0.0, -1.0]]))
+
+
+def test_kmeans_on_values_closer_than_1e_8_makes_one_bin():
+    image = np.array([[2e-300, 0.0, 1e-300]])
+    with pytest.warns(UserWarning, match="gets 1 bin instead of n_bins=2"):
+        quantizer = ImageQuantizer(n_bins=2, strategy="kmeans").fit(image)
+    assert_array_equal(quantizer.bin_edges_[0], [0.0, 2e-300])
