@@ -372,17 +372,13 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if fits_histogram(values):
             return level_counts(values, weights)
         if self.subsample is not None and values.size > self.subsample:
-            if weights is None:
-                values = resample(
-                    values, n_samples=self.subsample, random_state=self.random_state
-                )
-            else:
-                values = resample(
-                    values,
-                    n_samples=self.subsample,
-                    random_state=self.random_state,
-                    sample_weight=weights,
-                )
+            # As KBinsDiscretizer: with replacement, in proportion to the weights.
+            values = resample(
+                values,
+                n_samples=self.subsample,
+                random_state=self.random_state,
+                sample_weight=weights,
+            )
             weights = None
         return value_counts(values, weights)
 
@@ -440,7 +436,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         level changes bin: the delegated one, and replays of the run on the
         pixels from the same initial centres, with levels halfway between two
         centres sent down or up (``KMeans`` leaves that to rounding). The
-        lowest error wins: no worse than ``KBinsDiscretizer`` on every pixel.
+        lowest error wins. Unless ``KMeans`` on the pixels meets such ties
+        (or ties between farthest pixels when it relocates), its run is one
+        of these, so the result is no worse than it.
         """
         low, high = levels[0], levels[-1]
         # KMeans can leave empty clusters outside the data, and so unsorted
