@@ -57,6 +57,14 @@ def images(draw):
     return draw(hnp.arrays(dtype, shapes, elements=_elements(dtype)))
 
 
+# What most properties are drawn over.
+IMAGE_STRATEGY_BINS = {
+    "image": images(),
+    "strategy": st.sampled_from(STRATEGIES),
+    "n_bins": st.integers(2, 20),
+}
+
+
 def fit(quantizer, image):
     """Fit, letting through only the documented warnings of degenerate data.
 
@@ -75,11 +83,7 @@ def fit(quantizer, image):
 
 
 @SETTINGS
-@given(
-    image=images(),
-    strategy=st.sampled_from(STRATEGIES),
-    n_bins=st.integers(2, 20),
-)
+@given(**IMAGE_STRATEGY_BINS)
 def test_codes_are_monotone_in_the_value(image, strategy, n_bins):
     quantizer = fit(ImageQuantizer(n_bins=n_bins, strategy=strategy), image)
     values = np.sort(image, axis=None)
@@ -96,9 +100,7 @@ def test_codes_are_monotone_in_the_value(image, strategy, n_bins):
 
 @SETTINGS
 @given(
-    image=images(),
-    strategy=st.sampled_from(STRATEGIES),
-    n_bins=st.integers(2, 20),
+    **IMAGE_STRATEGY_BINS,
     centers=st.sampled_from(["midpoint", "centroid"]),
     data=st.data(),
 )
@@ -135,11 +137,7 @@ def test_decoded_value_lies_in_the_bin_of_the_value(image, strategy, n_bins, cen
 
 
 @SETTINGS
-@given(
-    image=images(),
-    strategy=st.sampled_from(STRATEGIES),
-    n_bins=st.integers(2, 20),
-)
+@given(**IMAGE_STRATEGY_BINS)
 def test_centroids_have_no_more_squared_error_than_midpoints(image, strategy, n_bins):
     midpoint = fit(ImageQuantizer(n_bins=n_bins, strategy=strategy), image)
     centroid = fit(
@@ -163,9 +161,7 @@ def test_centroids_have_no_more_squared_error_than_midpoints(image, strategy, n_
 
 @SETTINGS
 @given(
-    image=images(),
-    strategy=st.sampled_from(STRATEGIES),
-    n_bins=st.integers(2, 20),
+    **IMAGE_STRATEGY_BINS,
     centers=st.sampled_from(["midpoint", "centroid"]),
 )
 def test_read_only_inputs_work_and_are_left_unchanged(image, strategy, n_bins, centers):
