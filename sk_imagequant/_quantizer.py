@@ -206,7 +206,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted quantizer.
         """
         X = validate_data(self, X, dtype="numeric", allow_nd=True)
-        magnitude = max(float(X.max()), -float(X.min()))
+        magnitude = max(float(X.max()), -float(X.min())) if X.dtype.kind == "f" else 0.0
         if magnitude > MAX_MAGNITUDE:
             raise ValueError(
                 f"ImageQuantizer fits values up to {MAX_MAGNITUDE:g} in magnitude (their "
