@@ -56,6 +56,78 @@ def main(n_bins=8):
             f"{encode_theirs / encode_ours:.1f}x | {decode_theirs / decode_ours:.1f}x | "
             f"{codes.nbytes} / {codes_theirs.nbytes} |"
         )
+    pillow_reference(face)
+
+
+def pillow_reference(face, n_colors=8):
+    """Pillow's ``Image.quantize`` as a second reference: time and error on the face.
+
+    Pillow quantises a mode "L" image directly (no conversion to "RGB": the
+    palette comes out grey) with MEDIANCUT (its default for "L"), MAXCOVERAGE
+    and FASTOCTREE; LIBIMAGEQUANT only when Pillow was built with it. Each is
+    timed as ``Image.fromarray(face).quantize(n_colors, method=...)``, best of
+    7, against ``ImageQuantizer(strategy="kmeans").fit_transform(face)``. The
+    error is the mean squared error of the reconstruction against the face:
+    Pillow's palette indices mapped back through the grey values of
+    ``getpalette()``; ours decoded to bin midpoints (the default) or
+    centroids. Pillow is a benchmark-only dependency.
+    """
+    print()
+    try:
+        from PIL import Image, features
+    except ImportError:
+        print("Pillow not installed: skipped")
+        return
+    import PIL
+
+    face_float = face.astype(np.float64)
+
+    def mse(approximation):
+        return float(np.mean(np.square(face_float - approximation)))
+
+    ours = {}
+    for centers in ("midpoint", "centroid"):
+        quantizer = ImageQuantizer(n_bins=n_colors, strategy="kmeans", centers=centers)
+        seconds, codes = best_time(quantizer.fit_transform, face)
+        ours[centers] = seconds, mse(quantizer.decode(codes))
+    reference_time = ours["midpoint"][0]
+
+    methods = [
+        ("MEDIANCUT (default)", Image.Quantize.MEDIANCUT),
+        ("MAXCOVERAGE", Image.Quantize.MAXCOVERAGE),
+        ("FASTOCTREE", Image.Quantize.FASTOCTREE),
+    ]
+    if features.check_feature("libimagequant"):
+        methods.append(("LIBIMAGEQUANT", Image.Quantize.LIBIMAGEQUANT))
+    print(
+        f"Pillow {PIL.__version__} on the face, {n_colors} grey levels, mode 'L' "
+        f"(best of 7; ratio = Pillow / ours, ours = ImageQuantizer(n_bins={n_colors}, "
+        'strategy="kmeans").fit_transform)'
+    )
+    print("| quantiser | ms | time ratio Pillow / ours | MSE |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, method in methods:
+
+        def quantize(image, method=method):
+            return Image.fromarray(image).quantize(n_colors, method=method)
+
+        seconds, quantized = best_time(quantize, face)
+        palette = np.asarray(quantized.getpalette(), dtype=np.float64).reshape(-1, 3)
+        if not np.all(palette == palette[:, :1]):
+            raise RuntimeError(f"Pillow {name} returned a palette that is not grey")
+        approximation = palette[np.asarray(quantized), 0]
+        print(
+            f"| Pillow quantize, {name} | {1e3 * seconds:.1f} | "
+            f"{seconds / reference_time:.1f}x | {mse(approximation):.1f} |"
+        )
+    if len(methods) == 3:
+        print("| Pillow quantize, LIBIMAGEQUANT | not built into this Pillow | | |")
+    for centers, (seconds, error) in ours.items():
+        role = "ours (the reference)" if centers == "midpoint" else ""
+        print(
+            f'| ImageQuantizer kmeans, centers="{centers}" | {1e3 * seconds:.1f} | '
+            f"{role} | {error:.1f} |"
+        )
 
 
 if __name__ == "__main__":

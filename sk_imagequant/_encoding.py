@@ -2,32 +2,79 @@
 
 No scikit-learn here. Integer images of up to 16 bits go through a lookup
 table with one entry per possible value; other data through ``searchsorted``
-on the inner bin edges.
+on the inner bin edges. Both run over chunks of the flattened array, so the
+only full-size allocation is the output.
 """
+
+from functools import lru_cache
 
 import numpy as np
 
-from ._histogram import is_histogram_dtype
+from ._histogram import chunks, is_histogram_dtype, table_index, table_values
 
 
-def _table_index(values):
-    """``values`` viewed as unsigned integers indexing a table of the dtype.
+def _pair_dtype(dtype):
+    """A type of twice ``dtype``'s size, to move two items as one."""
+    return np.dtype(f"V{2 * np.dtype(dtype).itemsize}")
 
-    For signed types the two's-complement view sends negative values to the
-    upper half of the table, where :func:`_table_values` puts them too.
+
+def _pair_table(table):
+    """The table of byte pairs: entry ``b0 + 256 * b1`` (native order) holds
+    ``table[b0], table[b1]`` side by side, for a 256-entry ``table``."""
+    pairs = np.arange(1 << 16, dtype=np.uint16).view(np.uint8)
+    return np.take(table, pairs).view(_pair_dtype(table.dtype))
+
+
+@lru_cache(maxsize=16)
+def _encoding_tables(edges_bytes, dtype_str, codes_dtype_str):
+    """Code of every value of an 8/16-bit type, by table index; and for 8 bits,
+    the table of byte pairs (else None)."""
+    inner_edges = np.frombuffer(edges_bytes)[1:-1]
+    values = table_values(dtype_str)
+    table = np.searchsorted(inner_edges, values, side="right").astype(codes_dtype_str)
+    if values.size == 2:  # bool: bytes other than 0 and 1 never occur
+        table = np.resize(table, 256)
+    pair_table = _pair_table(table) if table.size == 256 else None
+    return _read_only(table), _read_only(pair_table)
+
+
+@lru_cache(maxsize=16)
+def _decoding_pair_table(centers_bytes):
+    """Grey levels of every pair of uint8 codes; codes past the centres get NaN."""
+    centers = np.full(256, np.nan)
+    given = np.frombuffer(centers_bytes)
+    centers[: given.size] = given
+    return _read_only(_pair_table(centers))
+
+
+def _read_only(array):
+    if array is not None:
+        array.flags.writeable = False
+    return array
+
+
+def _take(table, index, out):
+    """``out[...] = table[index]`` over flat contiguous arrays, chunk by chunk.
+
+    ``np.take`` converts a whole index array to intp (8 bytes an item);
+    chunks keep that temporary small. Every index is in range (codes are
+    checked before decoding), and ``mode="clip"`` spares ``np.take`` the copy
+    of ``out`` it makes in its default mode, to leave ``out`` intact on error.
     """
-    if values.dtype.kind == "b":
-        return values.view(np.uint8)
-    return values.view(np.dtype(f"u{values.dtype.itemsize}"))
+    for piece in chunks(index.size):
+        np.take(table, index[piece], out=out[piece], mode="clip")
+    return out
 
 
-def _table_values(dtype):
-    """Every value of the integer ``dtype``, in the order of :func:`_table_index`."""
-    dtype = np.dtype(dtype)
-    if dtype.kind == "b":
-        return np.arange(2, dtype=np.uint8)
-    unsigned = np.arange(1 << (8 * dtype.itemsize), dtype=f"u{dtype.itemsize}")
-    return unsigned.view(dtype)
+def _take_pairs(table, pair_table, index, out):
+    """As :func:`_take` for a uint8 ``index``, two items at a time through
+    ``pair_table`` (see :func:`_pair_table`)."""
+    n_pairs = index.size // 2
+    pairs = index[: 2 * n_pairs].view(np.uint16)
+    _take(pair_table, pairs, out[: 2 * n_pairs].view(pair_table.dtype))
+    if index.size % 2:
+        out[-1] = table[index[-1]]
+    return out
 
 
 def encode(values, bin_edges, codes_dtype):
@@ -36,15 +83,58 @@ def encode(values, bin_edges, codes_dtype):
     A value ``v`` gets code ``i`` when ``bin_edges[i] <= v < bin_edges[i + 1]``;
     values below the first inner edge get 0, values above the last get
     ``n_bins - 1``. Codes are monotone in the value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> edges = np.array([0.0, 10.0, 20.0, 30.0])
+    >>> encode(np.array([[0, 9, 10], [25, 30, 255]], dtype=np.uint8), edges, np.uint8)
+    array([[0, 0, 1],
+           [2, 2, 2]], dtype=uint8)
+    >>> encode(np.array([-5.0, 10.0, 19.5]), edges, np.uint8)
+    array([0, 1, 1], dtype=uint8)
     """
-    inner_edges = bin_edges[1:-1]
+    codes_dtype = np.dtype(codes_dtype)
+    bin_edges = np.ascontiguousarray(bin_edges, dtype=np.float64)
+    codes = np.empty(values.shape, dtype=codes_dtype)
+    if not values.flags.c_contiguous:
+        values = np.ascontiguousarray(values)
+    flat, flat_codes = values.reshape(-1), codes.reshape(-1)
     if is_histogram_dtype(values.dtype):
-        table = np.searchsorted(inner_edges, _table_values(values.dtype), side="right")
-        return table.astype(codes_dtype)[_table_index(values)]
-    codes = np.searchsorted(inner_edges, values, side="right")
-    return codes.astype(codes_dtype, copy=False)
+        key = (bin_edges.tobytes(), values.dtype.str, codes_dtype.str)
+        table, pair_table = _encoding_tables(*key)
+        index = table_index(flat)
+        if pair_table is not None:
+            _take_pairs(table, pair_table, index, flat_codes)
+        else:
+            _take(table, index, flat_codes)
+        return codes
+    inner_edges = bin_edges[1:-1]
+    for piece in chunks(flat.size):
+        # Per chunk, a float32 (or wide integer) chunk is compared as float64.
+        flat_codes[piece] = np.searchsorted(inner_edges, flat[piece], side="right")
+    return codes
 
 
 def decode(codes, bin_centers):
-    """Grey level of each code: ``bin_centers[codes]`` as float64."""
-    return np.take(np.asarray(bin_centers, dtype=np.float64), codes)
+    """Grey level of each code, ``bin_centers[codes]``, as float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> decode(np.array([[0, 2], [1, 1]], dtype=np.uint8), np.array([5.0, 15.0, 25.0]))
+    array([[ 5., 25.],
+           [15., 15.]])
+    """
+    bin_centers = np.ascontiguousarray(bin_centers, dtype=np.float64)
+    image = np.empty(codes.shape, dtype=np.float64)
+    if not codes.flags.c_contiguous:
+        codes = np.ascontiguousarray(codes)
+    flat, flat_image = codes.reshape(-1), image.reshape(-1)
+    if flat.dtype == np.uint8 and bin_centers.size <= 256:
+        pair_table = _decoding_pair_table(bin_centers.tobytes())
+        _take_pairs(bin_centers, pair_table, flat, flat_image)
+        return image
+    for piece in chunks(flat.size):
+        np.take(bin_centers, flat[piece], out=flat_image[piece], mode="clip")
+    return image

@@ -9,9 +9,10 @@ import numpy as np
 #: exactly from their histogram (every pixel counts, nothing is subsampled).
 MAX_HISTOGRAM_LEVELS = 1 << 16
 
-# Pixels handed to ``np.bincount`` at a time. ``bincount`` converts its input
-# to intp (8 bytes a value); working in chunks bounds that temporary.
-_CHUNK = 1 << 18
+#: Values handed to ``np.bincount`` (or ``np.take``) at a time. Both convert
+#: their input to intp, 8 bytes a value: chunks bound that temporary to 512 KiB,
+#: small enough to stay in cache.
+CHUNK = 1 << 16
 
 
 def is_histogram_dtype(dtype):
@@ -29,10 +30,62 @@ def fits_histogram(values):
     return int(values.max()) - int(values.min()) < MAX_HISTOGRAM_LEVELS
 
 
+def table_index(values):
+    """``values`` of an 8- or 16-bit type viewed as unsigned integers.
+
+    They index a table with one entry per value of the type. For signed
+    types the two's-complement view sends negative values to the upper half
+    of the table, where :func:`table_values` puts them too.
+    """
+    if values.dtype.kind == "b":
+        return values.view(np.uint8)
+    return values.view(np.dtype(f"u{values.dtype.itemsize}"))
+
+
+def table_values(dtype):
+    """Every value of the 8- or 16-bit ``dtype``, in the order of :func:`table_index`."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return np.arange(2, dtype=np.uint8)
+    unsigned = np.arange(1 << (8 * dtype.itemsize), dtype=f"u{dtype.itemsize}")
+    return unsigned.view(dtype)
+
+
+def chunks(size, chunk=CHUNK):
+    """Slices cutting ``range(size)`` into pieces of ``chunk`` items."""
+    return (slice(start, start + chunk) for start in range(0, size, chunk))
+
+
+def _table_counts(values, weights):
+    """Weight of every value of the 8/16-bit type of flat ``values``, by table index."""
+    index = table_index(values)
+    n_entries = 1 << (8 * index.itemsize)
+    if weights is None and index.itemsize == 1 and index.flags.c_contiguous:
+        # Two pixels at a time: bytes viewed in pairs index a 65536-bin
+        # histogram, half the values to count; its rows and columns are the
+        # first and second pixel of each pair.
+        n_pairs = index.size // 2
+        pairs = index[: 2 * n_pairs].view(np.uint16)
+        pair_counts = np.zeros(1 << 16, dtype=np.int64)
+        for piece in chunks(n_pairs, 4 * CHUNK):  # its output is as big as CHUNK
+            pair_counts += np.bincount(pairs[piece], minlength=1 << 16)
+        pair_counts = pair_counts.reshape(256, 256)
+        counts = pair_counts.sum(axis=0) + pair_counts.sum(axis=1)
+        counts[index[2 * n_pairs :]] += 1
+        return counts
+    counts = np.zeros(n_entries, dtype=np.int64 if weights is None else np.float64)
+    for piece in chunks(index.size):
+        piece_weights = None if weights is None else weights[piece]
+        counts += np.bincount(index[piece], weights=piece_weights, minlength=n_entries)
+    return counts
+
+
 def level_counts(values, weights=None):
     """Distinct grey levels of integer ``values`` and their total weight.
 
-    Exact on every value, in chunks so that no full-size temporary is made.
+    Exact on every value. The values are counted in chunks of ``CHUNK``, so
+    that no full-size temporary is made; 8- and 16-bit types index a table of
+    the whole type, without a pass for the minimum and maximum.
 
     Parameters
     ----------
@@ -47,16 +100,28 @@ def level_counts(values, weights=None):
         The levels that occur with a positive weight, increasing.
     counts : ndarray of float64
         Total weight of each level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> level_counts(np.array([3, -1, 3, 7], dtype=np.int8))
+    (array([-1.,  3.,  7.]), array([1., 2., 1.]))
     """
-    if values.dtype.kind == "b":
-        values = values.view(np.uint8)
+    if is_histogram_dtype(values.dtype):
+        levels = table_values(values.dtype)
+        counts = _table_counts(values, weights)[: levels.size]  # bool: 2 levels
+        if values.dtype.kind == "i":  # negative values sit in the upper half
+            half = levels.size // 2
+            counts, levels = np.roll(counts, half), np.roll(levels, half)
+        present = np.flatnonzero(counts > 0)
+        return levels[present].astype(np.float64), counts[present].astype(np.float64)
     low = int(values.min())
     n_levels = int(values.max()) - low + 1
     counts = np.zeros(n_levels, dtype=np.float64)
-    for start in range(0, values.size, _CHUNK):
-        chunk = values[start : start + _CHUNK].astype(np.intp) - low
-        chunk_weights = None if weights is None else weights[start : start + _CHUNK]
-        counts += np.bincount(chunk, weights=chunk_weights, minlength=n_levels)
+    for piece in chunks(values.size):
+        offsets = values[piece].astype(np.intp) - low
+        piece_weights = None if weights is None else weights[piece]
+        counts += np.bincount(offsets, weights=piece_weights, minlength=n_levels)
     present = np.flatnonzero(counts > 0)
     return (present + low).astype(np.float64), counts[present]
 
@@ -71,3 +136,20 @@ def value_counts(values, weights=None):
     counts = np.bincount(inverse.ravel(), weights=weights, minlength=levels.size)
     present = counts > 0
     return levels[present].astype(np.float64), counts[present].astype(np.float64)
+
+
+def merge_counts(histogram, other):
+    """Sum of two histograms ``(levels, counts)``, as :func:`level_counts` gives them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> merge_counts(
+    ...     (np.array([0.0, 2.0]), np.array([1.0, 1.0])),
+    ...     (np.array([2.0, 5.0]), np.array([3.0, 1.0])),
+    ... )
+    (array([0., 2., 5.]), array([1., 4., 1.]))
+    """
+    levels, inverse = np.unique(np.r_[histogram[0], other[0]], return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=np.r_[histogram[1], other[1]])
+    return levels, counts

@@ -29,6 +29,34 @@ def bin_means(levels, counts, labels, n_bins):
         return base + total / weight
 
 
+def _prefix_sums(levels, counts):
+    """Cumulative weight and weighted offset from the first level, from 0.
+
+    The weight and mean of the levels ``i:j`` are then two differences away,
+    so a Lloyd step costs O(n_bins log n_levels), not O(n_levels). For
+    integer levels and counts the sums are exact.
+    """
+    weight = np.zeros(levels.size + 1)
+    offset = np.zeros(levels.size + 1)
+    np.cumsum(counts, out=weight[1:])
+    np.cumsum(counts * (levels - levels[0]), out=offset[1:])
+    return weight, offset
+
+
+def _bin_sums(prefix, bounds):
+    """Weight and weighted offset of the levels ``bounds[i]:bounds[i + 1]``."""
+    weight, offset = prefix[0][bounds], prefix[1][bounds]
+    return weight[1:] - weight[:-1], offset[1:] - offset[:-1]
+
+
+def _bounds(levels, inner_edges, side):
+    """Index of the first level of each bin, with 0 and ``levels.size`` around."""
+    bounds = np.empty(inner_edges.size + 2, dtype=np.intp)
+    bounds[0], bounds[-1] = 0, levels.size
+    bounds[1:-1] = np.searchsorted(levels, inner_edges, side=side)
+    return bounds
+
+
 def refine_kmeans(levels, counts, bin_edges, max_iter=10_000):
     """Run Lloyd's iterations from ``bin_edges`` until no level changes bin.
 
@@ -49,21 +77,31 @@ def refine_kmeans(levels, counts, bin_edges, max_iter=10_000):
     bin_edges : ndarray of float64
         Edges halfway between consecutive centres, with the same outer edges.
         The within-bin squared error never increases from the start's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> levels, counts = np.array([0.0, 1.0, 2.0, 9.0, 10.0]), np.ones(5)
+    >>> refine_kmeans(levels, counts, np.array([0.0, 1.5, 10.0]))
+    array([ 0.  ,  5.25, 10.  ])
     """
     bin_edges = np.asarray(bin_edges, dtype=np.float64).copy()
-    n_bins = bin_edges.size - 1
-    labels = bin_labels(levels, bin_edges)
+    prefix = _prefix_sums(levels, counts)
+    # A level on an edge belongs to the upper bin, as in bin_labels.
+    bounds = _bounds(levels, bin_edges[1:-1], "left")
     for _ in range(max_iter):
-        means = bin_means(levels, counts, labels, n_bins)
+        weight, offset = _bin_sums(prefix, bounds)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = levels[0] + offset / weight
         # An empty bin keeps the middle of its edges: it holds no level, so
         # wherever its centre sits the error can only go down next step.
-        centres = np.where(np.isnan(means), 0.5 * (bin_edges[1:] + bin_edges[:-1]), means)
+        centres = np.where(weight > 0, means, 0.5 * (bin_edges[1:] + bin_edges[:-1]))
         centres.sort()
         bin_edges[1:-1] = 0.5 * (centres[1:] + centres[:-1])
-        new_labels = bin_labels(levels, bin_edges)
-        if np.array_equal(new_labels, labels):
+        new_bounds = _bounds(levels, bin_edges[1:-1], "left")
+        if np.array_equal(new_bounds, bounds):
             break
-        labels = new_labels
+        bounds = new_bounds
     return bin_edges
 
 
@@ -72,13 +110,6 @@ def squared_error(levels, counts, bin_edges):
     labels = bin_labels(levels, bin_edges)
     means = bin_means(levels, counts, labels, bin_edges.size - 1)
     return float(np.sum(counts * (levels - means[labels]) ** 2))
-
-
-def _nearest(levels, centres, ties):
-    """Index of the centre nearest each level; ``ties`` 'left' takes the lower."""
-    order = np.argsort(centres, kind="stable")
-    ordered = centres[order]
-    return order[np.searchsorted(0.5 * (ordered[1:] + ordered[:-1]), levels, side=ties)]
 
 
 def edges_from_centres(centres, low, high):
@@ -114,32 +145,48 @@ def lloyd_pixels(levels, counts, centres, ties="left", max_iter=300):
     Returns
     -------
     centres : ndarray of float64, sorted
+    met_tie : bool
+        Whether a level lay halfway between two centres on the way, so that
+        ``ties`` mattered.
     """
-    centres = np.asarray(centres, dtype=np.float64).copy()
-    n_clusters = centres.size
-    labels = None
+    centres = np.sort(np.asarray(centres, dtype=np.float64))
+    prefix = _prefix_sums(levels, counts)
+    # A level halfway between two centres goes to the lower one when the
+    # upper bin starts after it.
+    side = "right" if ties == "left" else "left"
+    bounds, met_tie = None, False
     for _ in range(max_iter):
-        new_labels = _nearest(levels, centres, ties)
-        if labels is not None and np.array_equal(new_labels, labels):
+        # The sorted centres' clusters are runs of consecutive levels.
+        midpoints = 0.5 * (centres[1:] + centres[:-1])
+        new_bounds = _bounds(levels, midpoints, side)
+        met_tie = met_tie or bool(np.isin(midpoints, levels).any())
+        if bounds is not None and np.array_equal(new_bounds, bounds):
             break
-        labels = new_labels
-        weight = np.bincount(labels, weights=counts, minlength=n_clusters)
-        total = np.bincount(labels, weights=counts * levels, minlength=n_clusters)
+        bounds = new_bounds
+        weight, offset = _bin_sums(prefix, bounds)
         empty = np.flatnonzero(weight == 0)
         if empty.size:
-            distance = (levels - centres[labels]) ** 2
-            if distance.max() > 0:
-                # The farthest pixels first: each level repeated by its count.
-                farthest = np.argsort(-distance, kind="stable")[: empty.size]
-                repeats = np.ceil(counts[farthest]).astype(np.intp)
-                pixels = np.repeat(farthest, repeats)
-                for cluster, level in zip(empty, pixels[: empty.size], strict=False):
-                    moved = min(1.0, counts[level])
-                    total[labels[level]] -= levels[level] * moved
-                    weight[labels[level]] -= moved
-                    total[cluster] = levels[level] * moved
-                    weight[cluster] = moved
+            _relocate(levels, counts, centres, bounds, weight, offset, empty)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = total / weight
-        centres = np.where(weight > 0, means, centres)
-    return np.sort(centres)
+            means = levels[0] + offset / weight
+        centres = np.sort(np.where(weight > 0, means, centres))
+    return centres, met_tie
+
+
+def _relocate(levels, counts, centres, bounds, weight, offset, empty):
+    """Move one pixel to each empty cluster, as ``KMeans`` does: the pixels
+    farthest from their centres first. Updates ``weight`` and ``offset``."""
+    labels = np.repeat(np.arange(centres.size), np.diff(bounds))
+    distance = (levels - centres[labels]) ** 2
+    if distance.max() == 0:
+        return
+    # The farthest pixels first: each level repeated by its count.
+    farthest = np.argsort(-distance, kind="stable")[: empty.size]
+    pixels = np.repeat(farthest, np.ceil(counts[farthest]).astype(np.intp))
+    for cluster, level in zip(empty, pixels[: empty.size], strict=False):
+        moved = min(1.0, counts[level])
+        level_offset = (levels[level] - levels[0]) * moved
+        offset[labels[level]] -= level_offset
+        weight[labels[level]] -= moved
+        offset[cluster] = level_offset
+        weight[cluster] = moved

@@ -11,7 +11,13 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _encoding
-from ._histogram import fits_histogram, level_counts, value_counts
+from ._histogram import (
+    MAX_HISTOGRAM_LEVELS,
+    fits_histogram,
+    level_counts,
+    merge_counts,
+    value_counts,
+)
 from ._kmeans import (
     bin_labels,
     bin_means,
@@ -206,39 +212,100 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted quantizer.
         """
         X = validate_data(self, X, dtype="numeric", allow_nd=True)
-        magnitude = max(float(X.max()), -float(X.min())) if X.dtype.kind == "f" else 0.0
-        if magnitude > MAX_MAGNITUDE:
-            raise ValueError(
-                f"ImageQuantizer fits values up to {MAX_MAGNITUDE:g} in magnitude (their "
-                f"squared errors must not overflow), got {magnitude:g}. Rescale the data."
-            )
-        self._check_code_dtype()
-        channel_axis = self._checked_channel_axis(X.ndim)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-            if not np.any(sample_weight > 0):  # scikit-learn < 1.8 lets this through
-                raise ValueError(
-                    "Sample weights must contain at least one non-zero number."
-                )
-            shape = (-1,) + (1,) * (X.ndim - 1)
-            sample_weight = np.broadcast_to(sample_weight.reshape(shape), X.shape)
+        histograms, exact = [], True
+        for values, weights in self._channel_values_and_weights(X, sample_weight):
+            if fits_histogram(values):
+                histograms.append(level_counts(values, weights))
+            else:
+                histograms.append(self._sampled_counts(values, weights))
+                exact = exact and values.size <= (self.subsample or values.size)
+        # What partial_fit adds to, when every value was counted.
+        exact = (
+            exact and max(levels.size for levels, _ in histograms) <= MAX_HISTOGRAM_LEVELS
+        )
+        self._histograms = histograms if exact else None
+        return self._fit_histograms(histograms)
 
-        values = _channel_values(X, channel_axis)
-        n_channels = len(values)
-        if sample_weight is None:
-            weights = [None] * n_channels
-        else:
-            weights = _channel_values(sample_weight, channel_axis)
-        self.bin_edges_ = np.empty(n_channels, dtype=object)
-        self.bin_centers_ = np.empty(n_channels, dtype=object)
-        self.n_bins_ = np.empty(n_channels, dtype=np.int64)
-        for channel in range(n_channels):
-            levels, counts = self._level_counts(values[channel], weights[channel])
-            edges = self._fit_bin_edges(levels, counts, channel)
-            self.bin_edges_[channel] = edges
-            self.bin_centers_[channel] = self._bin_centers(levels, counts, edges)
-            self.n_bins_[channel] = edges.size - 1
-        return self
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Add the pixels of X to those seen so far, and refit the bins on them all.
+
+        The exact streaming fit: the quantizer keeps the histogram of every
+        value it has seen (at most 65536 distinct values per channel), so
+        after any number of calls on tiles of an image its fitted attributes
+        equal those :meth:`fit` finds on the whole image. Integer images of up
+        to 16 bits always qualify; float data qualifies while it has few
+        distinct values (convert float images to integers, for instance
+        ``np.round(image * 65535).astype(np.uint16)`` for values in [0, 1]).
+        Tiles are blocks of rows (or of images, for a stack): as in
+        scikit-learn, every call must have the same number of columns. A call
+        after :meth:`fit` adds to the values fit counted; :meth:`fit` starts
+        afresh.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            A tile of the image(s), shaped as in :meth:`fit`.
+
+        y : None
+            Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample (each index of the first axis).
+
+        Returns
+        -------
+        self : ImageQuantizer
+            The quantizer, fitted on every value seen.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_imagequant import ImageQuantizer
+        >>> image = np.arange(64, dtype=np.uint8).reshape(8, 8) ** 2 % 251
+        >>> streamed = ImageQuantizer(n_bins=4)
+        >>> for tile in np.array_split(image, 3):
+        ...     streamed = streamed.partial_fit(tile)
+        >>> whole = ImageQuantizer(n_bins=4).fit(image)
+        >>> np.array_equal(streamed.bin_edges_[0], whole.bin_edges_[0])
+        True
+        """
+        first_call = not hasattr(self, "_histograms")
+        if not first_call and self._histograms is None:
+            raise ValueError(
+                "partial_fit adds to an exact fit, but the last fit drew a subsample "
+                f"of float data (subsample={self.subsample}) or met more than "
+                f"{MAX_HISTOGRAM_LEVELS} distinct values. Start with partial_fit, or "
+                "convert the data to integers."
+            )
+        X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=first_call)
+        channels = self._channel_values_and_weights(X, sample_weight)
+        if not first_call and len(channels) != len(self._histograms):
+            raise ValueError(
+                f"The data has {len(channels)} channels, but ImageQuantizer was "
+                f"fitted with {len(self._histograms)}."
+            )
+        histograms = []
+        for channel, (values, weights) in enumerate(channels):
+            if fits_histogram(values):
+                histogram = level_counts(values, weights)
+            else:
+                histogram = value_counts(values, weights)
+            if not first_call:
+                histogram = merge_counts(self._histograms[channel], histogram)
+            n_levels = histogram[0].size
+            if n_levels > MAX_HISTOGRAM_LEVELS:
+                raise ValueError(
+                    f"partial_fit fits exactly from a histogram of at most "
+                    f"{MAX_HISTOGRAM_LEVELS} distinct values per channel, and channel "
+                    f"{channel} has {n_levels} so far ({X.dtype.name} data). Convert "
+                    "the images to integers first (for instance "
+                    "np.round(image * 65535).astype(np.uint16) for values in [0, 1]), "
+                    "or use fit, which subsamples float data."
+                )
+            histograms.append(histogram)
+        self._histograms = histograms
+        return self._fit_histograms(histograms)
 
     def transform(self, X):
         """Replace each value by the code of its bin.
@@ -367,10 +434,28 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         return self.channel_axis % ndim
 
-    def _level_counts(self, values, weights):
-        """Distinct values and weights: every pixel of integer images, else a subsample."""
-        if fits_histogram(values):
-            return level_counts(values, weights)
+    def _channel_values_and_weights(self, X, sample_weight):
+        """Checks shared by fit and partial_fit; each channel's flat values and weights."""
+        magnitude = max(float(X.max()), -float(X.min())) if X.dtype.kind == "f" else 0.0
+        if magnitude > MAX_MAGNITUDE:
+            raise ValueError(
+                f"ImageQuantizer fits values up to {MAX_MAGNITUDE:g} in magnitude (their "
+                f"squared errors must not overflow), got {magnitude:g}. Rescale the data."
+            )
+        self._check_code_dtype()
+        channel_axis = self._checked_channel_axis(X.ndim)
+        values = _channel_values(X, channel_axis)
+        if sample_weight is None:
+            return [(channel, None) for channel in values]
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        if not np.any(sample_weight > 0):  # scikit-learn < 1.8 lets this through
+            raise ValueError("Sample weights must contain at least one non-zero number.")
+        shape = (-1,) + (1,) * (X.ndim - 1)
+        sample_weight = np.broadcast_to(sample_weight.reshape(shape), X.shape)
+        return list(zip(values, _channel_values(sample_weight, channel_axis), strict=True))
+
+    def _sampled_counts(self, values, weights):
+        """Distinct values and weights of float data, from a subsample if it is large."""
         if self.subsample is not None and values.size > self.subsample:
             # As KBinsDiscretizer: with replacement, in proportion to the weights.
             values = resample(
@@ -382,6 +467,19 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             weights = None
         return value_counts(values, weights)
 
+    def _fit_histograms(self, histograms):
+        """Set the fitted attributes from each channel's ``(levels, counts)``."""
+        n_channels = len(histograms)
+        self.bin_edges_ = np.empty(n_channels, dtype=object)
+        self.bin_centers_ = np.empty(n_channels, dtype=object)
+        self.n_bins_ = np.empty(n_channels, dtype=np.int64)
+        for channel, (levels, counts) in enumerate(histograms):
+            edges = self._fit_bin_edges(levels, counts, channel)
+            self.bin_edges_[channel] = edges
+            self.bin_centers_[channel] = self._bin_centers(levels, counts, edges)
+            self.n_bins_[channel] = edges.size - 1
+        return self
+
     def _fit_bin_edges(self, levels, counts, channel):
         """Bin edges for one channel's weighted levels."""
         low, high = levels[0], levels[-1]
@@ -390,7 +488,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"Channel {channel} is constant ({low:g}): every value gets code 0, "
                 "which decodes to it.",
                 UserWarning,
-                stacklevel=4,  # the caller of fit
+                stacklevel=5,  # the caller of fit or partial_fit
             )
             return np.array([low, high])
         if self.strategy == "kmeans" and levels.size <= self.n_bins:
@@ -422,7 +520,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"with only {levels.size} distinct values, the other bins would be "
                 f"empty or narrower than 1e-8 (strategy={self.strategy!r}).",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return edges
 
@@ -447,9 +545,12 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         candidates = [refine_kmeans(levels, counts, start)]
         uniform = np.linspace(low, high, self.n_bins + 1)
         for ties in ("left", "right"):
-            centres = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]), ties)
+            initial = 0.5 * (uniform[1:] + uniform[:-1])
+            centres, met_tie = lloyd_pixels(levels, counts, initial, ties)
             replayed = edges_from_centres(centres, low, high)
             candidates.append(refine_kmeans(levels, counts, replayed))
+            if not met_tie:  # the other rule for ties would run the same
+                break
         return min(candidates, key=lambda edges: squared_error(levels, counts, edges))
 
     def _bin_centers(self, levels, counts, edges):
@@ -502,15 +603,15 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if not np.all(codes == np.round(codes)):
                 raise ValueError("Codes must be whole numbers, got fractions.")
         if channel_axis is None:
-            high = np.full(1, self.n_bins_[0] - 1)
+            low, high, allowed = codes.min(), codes.max(), self.n_bins_[0] - 1
         else:
-            shape = [1] * codes.ndim
-            shape[channel_axis] = -1
-            high = (self.n_bins_ - 1).reshape(shape)
-        if codes.min() < 0 or np.any(codes > high):
+            axes = tuple(axis for axis in range(codes.ndim) if axis != channel_axis)
+            low, high = codes.min(axis=axes), codes.max(axis=axes)
+            allowed = self.n_bins_ - 1
+        if np.any(low < 0) or np.any(high > allowed):
             raise ValueError(
                 f"Codes must lie in 0..n_bins_ - 1 (n_bins_={self.n_bins_.tolist()}), "
-                f"got values from {codes.min():g} to {codes.max():g}."
+                f"got values from {np.min(low):g} to {np.max(high):g}."
             )
         if codes.dtype.kind != "f":
             return codes
