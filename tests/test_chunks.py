@@ -1,0 +1,101 @@
+"""The chunked kernels against plain numpy, around the chunk boundaries; memory."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from sk_imagequant import ImageQuantizer
+from sk_imagequant._encoding import decode, encode
+from sk_imagequant._histogram import CHUNK, level_counts
+
+# Encoding and decoding cut the flat array every CHUNK values; the uint8
+# histogram counts pairs of pixels, 4 * CHUNK pairs (8 * CHUNK pixels) a chunk.
+SIZES = [1, 2, 3, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 1, 8 * CHUNK - 1, 8 * CHUNK + 3]
+DTYPES = ["uint8", "int8", "bool", "uint16", "int16", "float32", "float64", "int32"]
+
+
+def _values(dtype, size):
+    rng = np.random.default_rng(size)
+    if dtype == "bool":
+        return rng.random(size) < 0.3
+    if np.dtype(dtype).kind == "f":
+        return rng.normal(0, 500, size).astype(dtype)
+    info = np.iinfo(dtype)
+    low, high = max(info.min, -40_000), min(info.max, 40_000)
+    return rng.integers(low, high, size, endpoint=True).astype(dtype)
+
+
+def _edges(values, n_bins):
+    low, high = float(values.min()), float(values.max())
+    return np.linspace(low, high + (high == low), n_bins + 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", SIZES)
+def test_encode_and_decode_equal_plain_numpy(dtype, size):
+    values = _values(dtype, size)
+    n_bins = 300 if dtype in ("uint16", "int16") else 7
+    edges = _edges(values, n_bins)
+    codes_dtype = np.uint16 if n_bins > 256 else np.uint8
+    codes = encode(values, edges, codes_dtype)
+    expected = np.searchsorted(edges[1:-1], values.astype(np.float64), side="right")
+    assert codes.dtype == codes_dtype
+    assert_array_equal(codes, expected)
+    centers = 0.5 * (edges[1:] + edges[:-1]) + 0.25
+    assert_array_equal(decode(codes, centers), centers[expected])
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "bool", "uint16", "int16", "int32"])
+@pytest.mark.parametrize("size", SIZES)
+def test_level_counts_equal_np_unique(dtype, size):
+    values = _values(dtype, size)
+    levels, counts = level_counts(values)
+    expected_levels, expected_counts = np.unique(values, return_counts=True)
+    assert_array_equal(levels, expected_levels.astype(np.float64))
+    assert_array_equal(counts, expected_counts)
+    weights = np.random.default_rng(0).random(size)
+    _, weighted = level_counts(values, weights)
+    inverse = np.unique(values, return_inverse=True)[1]
+    np.testing.assert_allclose(weighted, np.bincount(inverse.ravel(), weights), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+def test_strided_input_and_output_shapes(dtype):
+    values = _values(dtype, 6 * (CHUNK // 3 + 1)).reshape(2, -1, 3)[:, ::2, ::-1]
+    edges = _edges(values, 5)
+    codes = encode(values, edges, np.uint8)
+    assert codes.shape == values.shape
+    assert_array_equal(codes, np.searchsorted(edges[1:-1], values, side="right"))
+
+
+def _peak_memory(function, *args):
+    """Peak of the memory traced while ``function(*args)`` runs, and its result."""
+    tracemalloc.start()
+    try:
+        result = function(*args)
+        return tracemalloc.get_traced_memory()[1], result
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "int16", "float32"])
+def test_transform_allocates_little_more_than_the_codes(dtype):
+    # 8 megapixels: the codes take 8 MB; a float64 copy of the image would
+    # take 64 MB and an intp index 64 MB.
+    image = _values(dtype, 8_000_000).reshape(2000, 4000)
+    quantizer = ImageQuantizer(n_bins=8, strategy="uniform").fit(image[:100])
+    quantizer.transform(image[:2])  # builds the cached lookup table
+    peak, codes = _peak_memory(quantizer.transform, image)
+    assert codes.nbytes == image.size
+    assert peak <= 1.2 * codes.nbytes, peak / codes.nbytes
+    peak, _ = _peak_memory(quantizer.inverse_transform, codes)
+    assert peak <= 1.2 * 8 * codes.size, peak / (8 * codes.size)
+
+
+def test_fit_of_a_uint8_image_allocates_no_full_size_temporary():
+    image = _values("uint8", 8_000_000).reshape(2000, 4000)
+    ImageQuantizer(n_bins=8).fit(image[:10])  # first-call imports and caches
+    peak, _ = _peak_memory(ImageQuantizer(n_bins=8).fit, image)
+    assert peak < 0.5 * image.nbytes, peak / image.nbytes
