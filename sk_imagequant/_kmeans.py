@@ -153,13 +153,15 @@ def lloyd_pixels(levels, counts, centres, ties="left", max_iter=300):
     prefix = _prefix_sums(levels, counts)
     # A level halfway between two centres goes to the lower one when the
     # upper bin starts after it.
-    side = "right" if ties == "left" else "left"
+    side, opposite = ("right", "left") if ties == "left" else ("left", "right")
     bounds, met_tie = None, False
     for _ in range(max_iter):
         # The sorted centres' clusters are runs of consecutive levels.
         midpoints = 0.5 * (centres[1:] + centres[:-1])
         new_bounds = _bounds(levels, midpoints, side)
-        met_tie = met_tie or bool(np.isin(midpoints, levels).any())
+        if not met_tie:  # a midpoint on a level: where its bin starts is a choice
+            other_side = np.searchsorted(levels, midpoints, side=opposite)
+            met_tie = not np.array_equal(other_side, new_bounds[1:-1])
         if bounds is not None and np.array_equal(new_bounds, bounds):
             break
         bounds = new_bounds
