@@ -27,6 +27,7 @@ from ._kmeans import (
     squared_error,
 )
 from ._metrics import integer_data_range, peak_signal_noise_ratio
+from ._optimal import optimal_bin_edges
 
 # The quantile definition handed to KBinsDiscretizer, fixed so that results do
 # not move with scikit-learn's default. On weighted distinct levels it gives
@@ -45,22 +46,30 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Every value of the array (or of each channel) is replaced by the index of
     its bin, as compact unsigned integers, and :meth:`inverse_transform` maps
     the codes back to grey levels. The bins are found by
-    :class:`~sklearn.preprocessing.KBinsDiscretizer`'s strategies, fitted
-    exactly on every pixel of integer images.
+    :class:`~sklearn.preprocessing.KBinsDiscretizer`'s strategies, or by the
+    exactly optimal one, fitted on every pixel of integer images.
 
     Parameters
     ----------
     n_bins : int, default=8
         Number of grey levels (codes) per channel, from 2 to 65536.
 
-    strategy : {'uniform', 'quantile', 'kmeans'}, default='kmeans'
-        How the bins are chosen, delegated to ``KBinsDiscretizer``:
+    strategy : {'uniform', 'quantile', 'kmeans', 'optimal'}, default='kmeans'
+        How the bins are chosen; the first three are delegated to
+        ``KBinsDiscretizer``, the last is computed by this package:
 
         - 'uniform': bins of equal width between the minimum and maximum;
         - 'quantile': bins holding equal numbers of pixels
           (``quantile_method='averaged_inverted_cdf'``);
         - 'kmeans': bins around the centres of a 1-D k-means, run until no
-          grey level changes bin.
+          grey level changes bin;
+        - 'optimal': the partition of the grey levels into ``n_bins``
+          contiguous bins with the least total squared error, each level
+          weighted by its pixel count, found exactly by dynamic programming
+          (the problem Ckmeans.1d.dp solves). Its edges sit halfway between
+          neighbouring levels, so with ``centers='centroid'`` the
+          reconstruction error is the least any ``n_bins`` grey levels reach;
+          never more than 'kmeans', which stops at a local optimum.
 
     centers : {'midpoint', 'centroid'}, default='midpoint'
         What a code decodes to: the middle of its bin (as
@@ -125,7 +134,12 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     every pixel with ``subsample=None``. For 'kmeans', Lloyd's iterations are
     then continued on the histogram until no level changes bin, so the
     squared error is never worse than ``KBinsDiscretizer``'s, which stops at
-    a tolerance.
+    a tolerance. 'optimal' works on the same histogram (for float data, on
+    the distinct values of the subsample) in O(n_bins * n_levels * log
+    n_levels) time.
+
+    :meth:`partial_fit` accumulates that histogram over tiles: the streaming
+    fit is exact, and equal to :meth:`fit` on the whole image.
 
     :meth:`transform` and :meth:`inverse_transform` follow scikit-learn's
     contract (the number of columns must match the fit). :meth:`encode` and
@@ -153,7 +167,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "n_bins": [Interval(Integral, 2, 1 << 16, closed="both")],
-        "strategy": [StrOptions({"uniform", "quantile", "kmeans"})],
+        "strategy": [StrOptions({"uniform", "quantile", "kmeans", "optimal"})],
         "centers": [StrOptions({"midpoint", "centroid"})],
         "dtype": [None, Options(type, set(_CODE_DTYPES))],
         "channel_axis": [None, Integral],
@@ -491,7 +505,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 stacklevel=5,  # the caller of fit or partial_fit
             )
             return np.array([low, high])
-        if self.strategy == "kmeans" and levels.size <= self.n_bins:
+        if self.strategy == "optimal":
+            edges = optimal_bin_edges(levels, counts, self.n_bins)
+        elif self.strategy == "kmeans" and levels.size <= self.n_bins:
             # Each level its own bin: the least error any partition reaches.
             edges = np.r_[low, 0.5 * (levels[1:] + levels[:-1]), high]
         else:

@@ -16,6 +16,8 @@ CONFIGURATIONS = [
     ImageQuantizer(channel_axis=-1),
     ImageQuantizer(n_bins=3),
     ImageQuantizer(n_bins=300),
+    ImageQuantizer(strategy="optimal"),
+    ImageQuantizer(strategy="optimal", centers="centroid", channel_axis=-1),
 ]
 
 

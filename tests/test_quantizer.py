@@ -77,7 +77,6 @@ def test_n_bins_outside_2_to_65536_is_an_error(n_bins):
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"strategy": "optimal"}, "'strategy' parameter"),
         ({"strategy": "median"}, "'strategy' parameter"),
         ({"centers": "mean"}, "'centers' parameter"),
         ({"dtype": np.int8}, "'dtype' parameter"),
