@@ -158,20 +158,19 @@ def lloyd_pixels(levels, counts, centres, ties="left", max_iter=300):
     for _ in range(max_iter):
         # The sorted centres' clusters are runs of consecutive levels.
         midpoints = 0.5 * (centres[1:] + centres[:-1])
-        new_bounds = _bounds(levels, midpoints, side)
+        starts = levels.searchsorted(midpoints, side)
         if not met_tie:  # a midpoint on a level: where its bin starts is a choice
-            other_side = np.searchsorted(levels, midpoints, side=opposite)
-            met_tie = not np.array_equal(other_side, new_bounds[1:-1])
-        if bounds is not None and np.array_equal(new_bounds, bounds):
+            met_tie = bool((levels.searchsorted(midpoints, opposite) != starts).any())
+        if bounds is not None and (starts == bounds[1:-1]).all():
             break
-        bounds = new_bounds
+        bounds = np.concatenate(([0], starts, [levels.size]))
         weight, offset = _bin_sums(prefix, bounds)
-        empty = np.flatnonzero(weight == 0)
-        if empty.size:
+        if not weight.all():
+            empty = np.flatnonzero(weight == 0)
             _relocate(levels, counts, centres, bounds, weight, offset, empty)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = levels[0] + offset / weight
-        centres = np.sort(np.where(weight > 0, means, centres))
+        filled = weight > 0
+        means = levels[0] + np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
+        centres = np.sort(np.where(filled, means, centres))
     return centres, met_tie
 
 
