@@ -2,7 +2,7 @@
 
 For synthetic uint8 and uint16 grey images of 1, 10 and 100 megapixels (by
 default), prints the time per megapixel of ``fit``, ``transform`` and
-``inverse_transform`` (best of 3 runs up to 10 MP, one run above), and the
+``inverse_transform`` (best of 3 runs up to 10 MP, of 2 above), and the
 peak memory each call allocates, measured with ``tracemalloc`` in a separate,
 untimed run. Time that grows linearly with the pixels keeps ms/MP constant.
 It ends with one comparison against ``KBinsDiscretizer(encode="ordinal",
@@ -35,7 +35,7 @@ DTYPES = (np.uint8, np.uint16)
 # Rows generated at a time: bounds the temporaries of the synthetic images.
 _CHUNK_ROWS = 256
 
-# Sizes up to this many megapixels are timed best of 3; larger ones once.
+# Sizes up to this many megapixels are timed best of 3; larger ones best of 2.
 _REPEAT_UP_TO_MP = 10
 
 
@@ -184,7 +184,7 @@ def main(argv=None):
         "grey images (gradient + noise; uint8: 0..255, uint16: 4096..50000)."
     )
     print(
-        f"Time: ms per megapixel, best of 3 up to {_REPEAT_UP_TO_MP} MP, one run above; "
+        f"Time: ms per megapixel, best of 3 up to {_REPEAT_UP_TO_MP} MP, of 2 above; "
         "constant down a column means linear growth."
     )
     print(
@@ -214,7 +214,7 @@ def main(argv=None):
         for size in args.sizes:
             image = synthetic_image(image_shape(size), dtype)
             megapixels = image.size / 1e6
-            repeat = 3 if size <= _REPEAT_UP_TO_MP else 1
+            repeat = 3 if size <= _REPEAT_UP_TO_MP else 2
             # The untimed memory run goes first: it also takes the first touch of
             # memory the process never had (slow in a VM), which would otherwise
             # land in the single timed run at 100 MP.

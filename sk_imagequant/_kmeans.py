@@ -169,8 +169,8 @@ def lloyd_pixels(levels, counts, centres, ties="left", max_iter=300):
             empty = np.flatnonzero(weight == 0)
             _relocate(levels, counts, centres, bounds, weight, offset, empty)
         filled = weight > 0
-        means = levels[0] + np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
-        centres = np.sort(np.where(filled, means, centres))
+        shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
+        centres = np.sort(np.where(filled, levels[0] + shifts, centres))
     return centres, met_tie
 
 

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.preprocessing import KBinsDiscretizer
 
-from sk_imagequant import ImageQuantizer
+from sk_imagequant import ImageQuantizer, PackedCodes, pack_codes
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -79,3 +79,14 @@ def test_quick_start_example_prints_the_example_numbers(face, capsys):
     assert "KBinsDiscretizer codes: float64, 6291456 bytes" in out
     assert "ImageQuantizer codes:   uint8, 786432 bytes" in out
     assert "PSNR of the decoded codes: 29.45 dB" in out
+    assert "optimal bins, centroids: PSNR 30.12 dB" in out
+    assert "Packed codes:           3 bits a pixel, 294912 bytes" in out
+
+
+def test_face_packs_into_3_bits_a_pixel(face):
+    codes = ImageQuantizer(n_bins=8).fit_transform(face)
+    packed = pack_codes(codes, n_bins=8)
+    assert (packed.shape, packed.n_bits, packed.nbytes) == ((768, 1024), 3, 294912)
+    stored = packed.tobytes()
+    assert len(stored) == 294912 + 26  # a 26-byte header for two dimensions
+    assert_array_equal(PackedCodes.frombytes(stored).unpack(), codes)
