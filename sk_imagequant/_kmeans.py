@@ -117,17 +117,19 @@ def edges_from_centres(centres, low, high):
     return np.r_[low, 0.5 * (centres[1:] + centres[:-1]), high]
 
 
-def lloyd_pixels(levels, counts, centres, ties="left", max_iter=300):
+def lloyd_pixels(levels, counts, centres, max_iter=300):
     """scikit-learn's Lloyd k-means on every pixel, replayed on the histogram.
 
     The iterations of ``sklearn.cluster.KMeans(init=centres, n_init=1)`` fitted
-    on the pixels themselves: each level goes to its nearest centre (the
-    first on a tie), and an empty cluster is moved to the pixel farthest from
-    its centre, which leaves that pixel's old cluster with one pixel less.
-    Which centre takes a level lying exactly halfway between two is decided
-    by rounding in ``KMeans``; ``ties`` chooses it here.
-    Fitting ``KMeans`` on the weighted levels instead moves a whole level, and
-    so can end somewhere else. Runs until no level changes cluster.
+    on the pixels themselves: each level goes to its nearest centre, and an
+    empty cluster is moved to the pixel farthest from its centre, which
+    leaves that pixel's old cluster with one pixel less. Fitting ``KMeans``
+    on the weighted levels instead moves a whole level, and so can end
+    somewhere else. Levels (nearly) halfway between two centres go where
+    ``KMeans``' rounding sends them (see :func:`_kmeans_rounding`); among
+    pixels equally far from their centres, the relocation takes the lowest
+    level, where ``KMeans`` takes whichever ``np.argpartition`` returns. Runs
+    until no level changes cluster.
 
     Parameters
     ----------
@@ -136,31 +138,28 @@ def lloyd_pixels(levels, counts, centres, ties="left", max_iter=300):
         Pixel count of each level (a weight; one unit is moved on relocation).
     centres : ndarray of float64
         Initial centres.
-    ties : {'left', 'right'}
-        A level halfway between two centres goes to the lower ('left') or
-        the upper one.
     max_iter : int
         A bound on the iterations, as in ``KMeans``.
 
     Returns
     -------
     centres : ndarray of float64, sorted
-    met_tie : bool
-        Whether a level lay halfway between two centres on the way, so that
-        ``ties`` mattered.
     """
     centres = np.sort(np.asarray(centres, dtype=np.float64))
     prefix = _prefix_sums(levels, counts)
-    # A level halfway between two centres goes to the lower one when the
-    # upper bin starts after it.
-    side, opposite = ("right", "left") if ties == "left" else ("left", "right")
-    bounds, met_tie = None, False
+    mean = float(np.sum(counts * levels) / np.sum(counts))
+    bounds = None
     for _ in range(max_iter):
-        # The sorted centres' clusters are runs of consecutive levels.
+        # The sorted centres' clusters are runs of consecutive levels; a
+        # level exactly halfway goes to the lower centre, unless rounding
+        # says otherwise.
         midpoints = 0.5 * (centres[1:] + centres[:-1])
-        starts = levels.searchsorted(midpoints, side)
-        if not met_tie:  # a midpoint on a level: where its bin starts is a choice
-            met_tie = bool((levels.searchsorted(midpoints, opposite) != starts).any())
+        starts = levels.searchsorted(midpoints, "right")
+        _kmeans_rounding(levels, mean, centres, midpoints, starts)
+        # Equal centres: KMeans gives their pixels to the first; the others
+        # stay empty (and are relocated).
+        for i in np.flatnonzero(centres[1:] == centres[:-1])[::-1]:
+            starts[i] = starts[i + 1] if i + 1 < starts.size else levels.size
         if bounds is not None and (starts == bounds[1:-1]).all():
             break
         bounds = np.concatenate(([0], starts, [levels.size]))
@@ -171,7 +170,30 @@ def lloyd_pixels(levels, counts, centres, ties="left", max_iter=300):
         filled = weight > 0
         shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
         centres = np.sort(np.where(filled, levels[0] + shifts, centres))
-    return centres, met_tie
+    return centres
+
+
+def _kmeans_rounding(levels, mean, centres, midpoints, starts):
+    """Where ``KMeans`` starts each bin, for the levels near a midpoint.
+
+    ``KMeans`` subtracts the data's mean and compares ``c**2 - 2 * x * c``
+    between centres ``c``, in float64, taking the first centre on equality.
+    Only levels within the reach of that rounding of a midpoint can go
+    elsewhere than the exact rule sends them; their bin is recomputed the
+    same way, and ``starts`` updated in place.
+    """
+    shifted = centres - mean
+    lower, upper = shifted[:-1], shifted[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = 64 * np.finfo(np.float64).eps * (np.abs(lower) + np.abs(upper)) ** 2
+        reach = np.nan_to_num(reach / (upper - lower), nan=0.0, posinf=0.0)
+    first = levels.searchsorted(midpoints - reach, "left")
+    last = levels.searchsorted(midpoints + reach, "right")
+    for i in np.flatnonzero(last > first):
+        x = levels[first[i] : last[i]] - mean
+        to_lower = lower[i] * lower[i] - 2.0 * x * lower[i]
+        to_upper = upper[i] * upper[i] - 2.0 * x * upper[i]
+        starts[i] = first[i] + np.count_nonzero(to_lower <= to_upper)
 
 
 def _relocate(levels, counts, centres, bounds, weight, offset, empty):

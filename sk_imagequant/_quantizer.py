@@ -547,26 +547,25 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         the variance of the levels (not of the pixels) and relocates an empty
         cluster by moving a whole level, where on the pixels it moves one
         pixel. So both runs are finished here, on the histogram, until no
-        level changes bin: the delegated one, and replays of the run on the
-        pixels from the same initial centres, with levels halfway between two
-        centres sent down or up (``KMeans`` leaves that to rounding). The
-        lowest error wins. Unless ``KMeans`` on the pixels meets such ties
-        (or ties between farthest pixels when it relocates), its run is one
-        of these, so the result is no worse than it.
+        level changes bin: the delegated one, and a replay of the run on the
+        pixels from the same initial centres, which redoes ``KMeans``'
+        arithmetic where rounding decides between two centres. The lower
+        error wins. Unless ``KMeans`` on the pixels relocates an empty
+        cluster to one of several pixels equally far from their centres (its
+        choice then depends on the pixels' order), its run is the start of
+        the replay, whose further steps only lower the error.
         """
         low, high = levels[0], levels[-1]
         # KMeans can leave empty clusters outside the data, and so unsorted
         # edges: the start is put back in order within the data's range.
         start = np.clip(np.sort(edges), low, high) if edges.size > 1 else np.r_[low, high]
         candidates = [refine_kmeans(levels, counts, start)]
+        # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
-        for ties in ("left", "right"):
-            initial = 0.5 * (uniform[1:] + uniform[:-1])
-            centres, met_tie = lloyd_pixels(levels, counts, initial, ties)
-            replayed = edges_from_centres(centres, low, high)
-            candidates.append(refine_kmeans(levels, counts, replayed))
-            if not met_tie:  # the other rule for ties would run the same
-                break
+        centres = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
+        candidates.append(
+            refine_kmeans(levels, counts, edges_from_centres(centres, low, high))
+        )
         return min(candidates, key=lambda edges: squared_error(levels, counts, edges))
 
     def _bin_centers(self, levels, counts, edges):

@@ -85,6 +85,31 @@ def test_kmeans_error_no_worse_than_kbinsdiscretizer_on_every_pixel(name, n_bins
     assert quantizer.n_bins_[0] <= n_bins
 
 
+def _noise(seed):
+    return np.random.default_rng(seed).integers(0, 256, (100, 200)).astype(np.uint8)
+
+
+def _skewed(seed):
+    rng = np.random.default_rng(seed)
+    rng.integers(0, 256, (100, 200))
+    return np.clip(rng.exponential(20, (100, 200)), 0, 255).astype(np.uint8)
+
+
+# Cases where an earlier replay of KMeans went elsewhere than KMeans on the
+# pixels: levels exactly halfway between two centres, which KMeans sends by
+# its rounding (noise), and equal centres after a relocation, whose pixels
+# KMeans gives to the first (skewed, 32 bins).
+@pytest.mark.parametrize(
+    ("image", "n_bins"), [(_noise(1), 5), (_noise(5), 3), (_skewed(20), 32)]
+)
+def test_kmeans_replays_kmeans_rounding_and_equal_centres(image, n_bins):
+    quantizer, reference = _fit_both(image, n_bins, "kmeans")
+    levels, counts = level_counts(image.ravel())
+    ours = squared_error(levels, counts, quantizer.bin_edges_[0])
+    theirs = squared_error(levels, counts, reference.bin_edges_[0])
+    assert ours <= theirs * (1 + 1e-12)
+
+
 def test_kmeans_finishes_where_kbinsdiscretizer_stops_at_its_tolerance():
     """On the 12-bit image KMeans stops early; the refined error is lower."""
     image = IMAGES["12-bit"]
