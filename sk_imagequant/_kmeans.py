@@ -186,7 +186,10 @@ def _kmeans_rounding(levels, mean, centres, midpoints, starts):
     lower, upper = shifted[:-1], shifted[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         reach = 64 * np.finfo(np.float64).eps * (np.abs(lower) + np.abs(upper)) ** 2
-        reach = np.nan_to_num(reach / (upper - lower), nan=0.0, posinf=0.0)
+        reach = reach / (upper - lower)
+    # Centres too close for that reach to stay between them are left to the
+    # exact rule, so that the bins stay runs of consecutive levels.
+    reach[~(reach < 0.25 * (upper - lower))] = 0.0
     first = levels.searchsorted(midpoints - reach, "left")
     last = levels.searchsorted(midpoints + reach, "right")
     for i in np.flatnonzero(last > first):

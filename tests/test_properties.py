@@ -16,7 +16,7 @@ from numpy.testing import assert_array_equal
 
 from sk_imagequant import ImageQuantizer
 
-STRATEGIES = ("uniform", "quantile", "kmeans")
+STRATEGIES = ("uniform", "quantile", "kmeans", "optimal")
 
 # The two warnings the estimator gives, by design, on degenerate data.
 DEGENERATE = re.compile(r"Channel 0 is constant|Channel 0 gets \d+ bins? instead")
@@ -198,3 +198,15 @@ def test_kmeans_edges_increase_when_kmeans_leaves_clusters_empty():
     decoded = quantizer.decode(quantizer.encode(image))
     # Every value decodes within its bin, so within the data's range.
     assert np.all((image.min() <= decoded) & (decoded <= image.max()))
+
+
+# Found by the tests above: after a relocation, two centres within an ulp of
+# 2.0 put the reach of KMeans' rounding beyond the centres themselves, and
+# the replay's bins stopped being runs of levels (a crash in np.repeat).
+def test_kmeans_replay_survives_centres_an_ulp_apart():
+    row = [0.125, 0.25, 41965.0, -61679.64383298007, -1.0]
+    image = np.array([row, [8464.0, 0.0, 1.0, 0.0625, 2.0], [2.0] * 5, [2.0] * 5])
+    quantizer = fit(ImageQuantizer(n_bins=9, strategy="kmeans"), image)
+    order = np.argsort(image, axis=None)
+    assert np.all(np.diff(quantizer.encode(image).ravel()[order].astype(int)) >= 0)
+    assert quantizer.n_bins_[0] == 9
