@@ -25,7 +25,7 @@ def _pair_table(table):
     return np.take(table, pairs).view(_pair_dtype(table.dtype))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=16)  # 256 KiB at most each
 def _encoding_tables(edges_bytes, dtype_str, codes_dtype_str):
     """Code of every value of an 8/16-bit type, by table index; and for 8 bits,
     the table of byte pairs (else None)."""
@@ -38,7 +38,7 @@ def _encoding_tables(edges_bytes, dtype_str, codes_dtype_str):
     return _read_only(table), _read_only(pair_table)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=4)  # 1 MiB each
 def _decoding_pair_table(centers_bytes):
     """Grey levels of every pair of uint8 codes; codes past the centres get NaN."""
     centers = np.full(256, np.nan)
