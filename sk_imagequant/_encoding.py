@@ -25,7 +25,7 @@ def _pair_table(table):
     return np.take(table, pairs).view(_pair_dtype(table.dtype))
 
 
-@lru_cache(maxsize=16)  # 256 KiB at most each
+@lru_cache(maxsize=8)  # 256 KiB each for uint8 codes, up to 1 MiB for float64
 def _encoding_tables(edges_bytes, dtype_str, codes_dtype_str):
     """Code of every value of an 8/16-bit type, by table index; and for 8 bits,
     the table of byte pairs (else None)."""
