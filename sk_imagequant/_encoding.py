@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._histogram import chunks, is_histogram_dtype, table_index, table_values
+from ._histogram import CHUNK, chunks, is_histogram_dtype, table_index, table_values
 
 
 def _pair_dtype(dtype):
@@ -77,12 +77,36 @@ def _take_pairs(table, pair_table, index, out):
     return out
 
 
-def encode(values, bin_edges, codes_dtype):
+def _map_chunks(function, source, target):
+    """``function(piece, out)`` over matching chunks of ``source`` and ``target``.
+
+    Flat slices when both arrays are C-contiguous; otherwise a buffered
+    ``np.nditer`` hands out chunks (copied through its small buffers when the
+    strides need it), so no full-size copy of either array is made.
+    """
+    if source.flags.c_contiguous and target.flags.c_contiguous:
+        flat, flat_target = source.reshape(-1), target.reshape(-1)
+        for piece in chunks(flat.size):
+            function(flat[piece], flat_target[piece])
+        return target
+    with np.nditer(
+        [source, target],
+        flags=["external_loop", "buffered", "zerosize_ok"],
+        op_flags=[["readonly"], ["writeonly"]],
+        buffersize=CHUNK,
+    ) as iterator:
+        for piece, out in iterator:
+            function(piece, out)
+    return target
+
+
+def encode(values, bin_edges, codes_dtype, out=None):
     """Code of each value: the index of its bin, as ``codes_dtype``.
 
     A value ``v`` gets code ``i`` when ``bin_edges[i] <= v < bin_edges[i + 1]``;
     values below the first inner edge get 0, values above the last get
-    ``n_bins - 1``. Codes are monotone in the value.
+    ``n_bins - 1``. Codes are monotone in the value. ``out``, if given, is
+    where the codes are written (a view of a larger array, for instance).
 
     Examples
     --------
@@ -96,28 +120,32 @@ def encode(values, bin_edges, codes_dtype):
     """
     codes_dtype = np.dtype(codes_dtype)
     bin_edges = np.ascontiguousarray(bin_edges, dtype=np.float64)
-    codes = np.empty(values.shape, dtype=codes_dtype)
-    if not values.flags.c_contiguous:
-        values = np.ascontiguousarray(values)
-    flat, flat_codes = values.reshape(-1), codes.reshape(-1)
-    if is_histogram_dtype(values.dtype):
-        key = (bin_edges.tobytes(), values.dtype.str, codes_dtype.str)
-        table, pair_table = _encoding_tables(*key)
-        index = table_index(flat)
-        if pair_table is not None:
-            _take_pairs(table, pair_table, index, flat_codes)
-        else:
-            _take(table, index, flat_codes)
+    codes = np.empty(values.shape, dtype=codes_dtype) if out is None else out
+    if not is_histogram_dtype(values.dtype):
+        inner_edges = bin_edges[1:-1]
+
+        def search(piece, out):
+            # A float32 (or wide integer) chunk is compared as float64.
+            out[...] = np.searchsorted(inner_edges, piece, side="right")
+
+        return _map_chunks(search, values, codes)
+    key = (bin_edges.tobytes(), values.dtype.str, codes_dtype.str)
+    table, pair_table = _encoding_tables(*key)
+    if pair_table is not None and values.flags.c_contiguous and codes.flags.c_contiguous:
+        _take_pairs(table, pair_table, table_index(values.reshape(-1)), codes.reshape(-1))
         return codes
-    inner_edges = bin_edges[1:-1]
-    for piece in chunks(flat.size):
-        # Per chunk, a float32 (or wide integer) chunk is compared as float64.
-        flat_codes[piece] = np.searchsorted(inner_edges, flat[piece], side="right")
-    return codes
+
+    def look_up(piece, out):
+        np.take(table, table_index(piece), out=out, mode="clip")
+
+    return _map_chunks(look_up, values, codes)
 
 
-def decode(codes, bin_centers):
+def decode(codes, bin_centers, out=None):
     """Grey level of each code, ``bin_centers[codes]``, as float64.
+
+    Codes must be whole numbers in range (float codes are taken as integers).
+    ``out``, if given, is where the grey levels are written.
 
     Examples
     --------
@@ -127,14 +155,15 @@ def decode(codes, bin_centers):
            [15., 15.]])
     """
     bin_centers = np.ascontiguousarray(bin_centers, dtype=np.float64)
-    image = np.empty(codes.shape, dtype=np.float64)
-    if not codes.flags.c_contiguous:
-        codes = np.ascontiguousarray(codes)
-    flat, flat_image = codes.reshape(-1), image.reshape(-1)
-    if flat.dtype == np.uint8 and bin_centers.size <= 256:
+    image = np.empty(codes.shape, dtype=np.float64) if out is None else out
+    fast = codes.dtype == np.uint8 and bin_centers.size <= 256
+    if fast and codes.flags.c_contiguous and image.flags.c_contiguous:
         pair_table = _decoding_pair_table(bin_centers.tobytes())
-        _take_pairs(bin_centers, pair_table, flat, flat_image)
+        _take_pairs(bin_centers, pair_table, codes.reshape(-1), image.reshape(-1))
         return image
-    for piece in chunks(flat.size):
-        np.take(bin_centers, flat[piece], out=flat_image[piece], mode="clip")
-    return image
+
+    def look_up(piece, out):
+        index = piece if piece.dtype.kind in "biu" else piece.astype(np.intp)
+        np.take(bin_centers, index, out=out, mode="clip")
+
+    return _map_chunks(look_up, codes, image)

@@ -596,7 +596,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         codes = np.empty(X.shape, dtype=codes_dtype)
         for channel, edges in enumerate(self.bin_edges_):
             index = _channel_index(X.ndim, channel_axis, channel)
-            codes[index] = _encoding.encode(X[index], edges, codes_dtype)
+            _encoding.encode(X[index], edges, codes_dtype, out=codes[index])
         return codes
 
     def _decode(self, codes):
@@ -607,30 +607,31 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         image = np.empty(codes.shape, dtype=np.float64)
         for channel, centers in enumerate(self.bin_centers_):
             index = _channel_index(codes.ndim, channel_axis, channel)
-            image[index] = _encoding.decode(codes[index], centers)
+            _encoding.decode(codes[index], centers, out=image[index])
         return image
 
     def _checked_codes(self, codes, channel_axis):
-        """Codes as integers, after checking they are whole and in range."""
+        """The codes, after checking they are whole numbers and in range."""
         if codes.dtype.kind == "f":
             if np.isnan(codes).any():
                 raise ValueError("Codes must be whole numbers, got NaN.")
             if not np.all(codes == np.round(codes)):
                 raise ValueError("Codes must be whole numbers, got fractions.")
         if channel_axis is None:
-            low, high, allowed = codes.min(), codes.max(), self.n_bins_[0] - 1
-        else:
-            axes = tuple(axis for axis in range(codes.ndim) if axis != channel_axis)
-            low, high = codes.min(axis=axes), codes.max(axis=axes)
-            allowed = self.n_bins_ - 1
-        if np.any(low < 0) or np.any(high > allowed):
-            raise ValueError(
-                f"Codes must lie in 0..n_bins_ - 1 (n_bins_={self.n_bins_.tolist()}), "
-                f"got values from {np.min(low):g} to {np.max(high):g}."
-            )
-        if codes.dtype.kind != "f":
-            return codes
-        return codes.astype(np.intp)
+            channels = [codes]
+        else:  # each channel on its own: a reduction over the other axes is slow
+            channels = [
+                codes[_channel_index(codes.ndim, channel_axis, channel)]
+                for channel in range(codes.shape[channel_axis])
+            ]
+        for channel_codes, n_bins in zip(channels, self.n_bins_, strict=True):
+            low, high = channel_codes.min(), channel_codes.max()
+            if low < 0 or high > n_bins - 1:
+                raise ValueError(
+                    f"Codes must lie in 0..n_bins_ - 1 (n_bins_={self.n_bins_.tolist()}), "
+                    f"got values from {low:g} to {high:g}."
+                )
+        return codes
 
 
 def _without_narrow_bins(edges, low, high):
