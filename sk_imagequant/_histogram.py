@@ -56,14 +56,41 @@ def chunks(size, chunk=CHUNK):
     return (slice(start, start + chunk) for start in range(0, size, chunk))
 
 
+def flat_chunks(values, weights=None):
+    """Flat chunks of ``values`` (and of ``weights``, the same shape), in step.
+
+    Slices when the arrays are C-contiguous; otherwise a buffered
+    ``np.nditer`` copies ``CHUNK`` items at a time, so no full-size copy of a
+    strided view (a colour channel, a transposed image) is made. Yields
+    ``(values_chunk, weights_chunk or None)``, valid until the next one.
+    """
+    operands = [values] if weights is None else [values, weights]
+    if all(operand.flags.c_contiguous for operand in operands):
+        flats = [operand.reshape(-1) for operand in operands]
+        for piece in chunks(values.size):
+            yield flats[0][piece], None if weights is None else flats[1][piece]
+        return
+    with np.nditer(
+        operands,
+        flags=["external_loop", "buffered", "zerosize_ok"],
+        op_flags=[["readonly"]] * len(operands),
+        buffersize=CHUNK,
+    ) as iterator:
+        for pieces in iterator:
+            if weights is None:
+                yield pieces, None
+            else:
+                yield pieces[0], pieces[1]
+
+
 def _table_counts(values, weights):
-    """Weight of every value of the 8/16-bit type of flat ``values``, by table index."""
-    index = table_index(values)
-    n_entries = 1 << (8 * index.itemsize)
-    if weights is None and index.itemsize == 1 and index.flags.c_contiguous:
+    """Weight of every value of the 8/16-bit type of ``values``, by table index."""
+    n_entries = 1 << (8 * max(values.dtype.itemsize, 1))
+    if weights is None and values.dtype.itemsize == 1 and values.flags.c_contiguous:
         # Two pixels at a time: bytes viewed in pairs index a 65536-bin
         # histogram, half the values to count; its rows and columns are the
         # first and second pixel of each pair.
+        index = table_index(values.reshape(-1))
         n_pairs = index.size // 2
         pairs = index[: 2 * n_pairs].view(np.uint16)
         pair_counts = np.zeros(1 << 16, dtype=np.int64)
@@ -74,9 +101,10 @@ def _table_counts(values, weights):
         counts[index[2 * n_pairs :]] += 1
         return counts
     counts = np.zeros(n_entries, dtype=np.int64 if weights is None else np.float64)
-    for piece in chunks(index.size):
-        piece_weights = None if weights is None else weights[piece]
-        counts += np.bincount(index[piece], weights=piece_weights, minlength=n_entries)
+    for piece, piece_weights in flat_chunks(values, weights):
+        counts += np.bincount(
+            table_index(piece), weights=piece_weights, minlength=n_entries
+        )
     return counts
 
 
@@ -89,9 +117,9 @@ def level_counts(values, weights=None):
 
     Parameters
     ----------
-    values : ndarray of integers or booleans, 1-D
+    values : ndarray of integers or booleans, any shape (a view is fine)
         Values spanning at most ``MAX_HISTOGRAM_LEVELS`` levels.
-    weights : ndarray of float, 1-D, or None
+    weights : ndarray of float of the same shape, or None
         Weight of each value; ``None`` counts each value once.
 
     Returns
@@ -118,9 +146,8 @@ def level_counts(values, weights=None):
     low = int(values.min())
     n_levels = int(values.max()) - low + 1
     counts = np.zeros(n_levels, dtype=np.float64)
-    for piece in chunks(values.size):
-        offsets = values[piece].astype(np.intp) - low
-        piece_weights = None if weights is None else weights[piece]
+    for piece, piece_weights in flat_chunks(values, weights):
+        offsets = piece.astype(np.intp) - low
         counts += np.bincount(offsets, weights=piece_weights, minlength=n_levels)
     present = np.flatnonzero(counts > 0)
     return (present + low).astype(np.float64), counts[present]
@@ -133,6 +160,7 @@ def value_counts(values, weights=None):
     integer data too wide for a histogram).
     """
     levels, inverse = np.unique(values, return_inverse=True)
+    weights = None if weights is None else np.ravel(weights)
     counts = np.bincount(inverse.ravel(), weights=weights, minlength=levels.size)
     present = counts > 0
     return levels[present].astype(np.float64), counts[present].astype(np.float64)

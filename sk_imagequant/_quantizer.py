@@ -470,6 +470,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _sampled_counts(self, values, weights):
         """Distinct values and weights of float data, from a subsample if it is large."""
+        values = values.reshape(-1)
+        weights = None if weights is None else weights.reshape(-1)
         if self.subsample is not None and values.size > self.subsample:
             # As KBinsDiscretizer: with replacement, in proportion to the weights.
             values = resample(
@@ -655,11 +657,11 @@ def _channel_index(ndim, channel_axis, channel):
 
 
 def _channel_values(X, channel_axis):
-    """The values of each channel as flat arrays (views when possible)."""
+    """The values of each channel, as views of X (not flattened: no copies)."""
     if channel_axis is None:
-        return [X.reshape(-1)]
+        return [X]
     return [
-        X[_channel_index(X.ndim, channel_axis, channel)].reshape(-1)
+        X[_channel_index(X.ndim, channel_axis, channel)]
         for channel in range(X.shape[channel_axis])
     ]
 

@@ -135,3 +135,30 @@ def test_fit_of_a_uint8_image_allocates_no_full_size_temporary():
     ImageQuantizer(n_bins=8).fit(image[:10])  # first-call imports and caches
     peak, _ = _peak_memory(ImageQuantizer(n_bins=8).fit, image)
     assert peak < 0.5 * image.nbytes, peak / image.nbytes
+
+
+@pytest.mark.parametrize("case", ["rgb, channels last", "grey, transposed", "weighted"])
+def test_fit_of_strided_or_weighted_images_copies_nothing_whole(case):
+    image = _values("uint8", 8_000_000)
+    sample_weight = None
+    if case == "rgb, channels last":
+        image, quantizer = (
+            image[:7_998_000].reshape(2000, -1, 3),
+            ImageQuantizer(channel_axis=-1),
+        )
+    elif case == "grey, transposed":
+        image, quantizer = image.reshape(4000, 2000).T, ImageQuantizer()
+    else:
+        image, quantizer = image.reshape(4000, 2000), ImageQuantizer()
+        sample_weight = np.linspace(0.5, 2.0, 4000)
+    quantizer.fit(
+        image[:10], sample_weight=None if sample_weight is None else sample_weight[:10]
+    )
+    peak, _ = _peak_memory(quantizer.fit, image, None, sample_weight)
+    assert peak < 0.5 * image.nbytes, peak / image.nbytes
+    # The same histogram as counted from a contiguous copy.
+    copied = ImageQuantizer(**quantizer.get_params()).fit(
+        np.ascontiguousarray(image), sample_weight=sample_weight
+    )
+    for got, expected in zip(quantizer.bin_edges_, copied.bin_edges_, strict=True):
+        assert_array_equal(got, expected)
