@@ -53,36 +53,38 @@ def _read_only(array):
     return array
 
 
-def _take(table, index, out):
-    """``out[...] = table[index]`` over flat contiguous arrays, chunk by chunk.
+def _take_into(table):
+    """A chunk function for :func:`_map_chunks`: ``out[...] = table[piece]``.
 
-    ``np.take`` converts a whole index array to intp (8 bytes an item);
-    chunks keep that temporary small. Every index is in range (codes are
-    checked before decoding), and ``mode="clip"`` spares ``np.take`` the copy
-    of ``out`` it makes in its default mode, to leave ``out`` intact on error.
+    Every index is in range (codes are checked before decoding), and
+    ``mode="clip"`` spares ``np.take`` the copy of ``out`` it makes in its
+    default mode, to leave ``out`` intact on error.
     """
-    for piece in chunks(index.size):
-        np.take(table, index[piece], out=out[piece], mode="clip")
-    return out
+
+    def take(piece, out):
+        np.take(table, piece, out=out, mode="clip")
+
+    return take
 
 
 def _take_pairs(table, pair_table, index, out):
-    """As :func:`_take` for a uint8 ``index``, two items at a time through
-    ``pair_table`` (see :func:`_pair_table`)."""
+    """``out[...] = table[index]`` for flat contiguous uint8 ``index`` and
+    ``out``, two items at a time through ``pair_table`` (see :func:`_pair_table`)."""
     n_pairs = index.size // 2
     pairs = index[: 2 * n_pairs].view(np.uint16)
-    _take(pair_table, pairs, out[: 2 * n_pairs].view(pair_table.dtype))
+    _map_chunks(_take_into(pair_table), pairs, out[: 2 * n_pairs].view(pair_table.dtype))
     if index.size % 2:
         out[-1] = table[index[-1]]
-    return out
 
 
 def _map_chunks(function, source, target):
     """``function(piece, out)`` over matching chunks of ``source`` and ``target``.
 
-    Flat slices when both arrays are C-contiguous; otherwise a buffered
-    ``np.nditer`` hands out chunks (copied through its small buffers when the
-    strides need it), so no full-size copy of either array is made.
+    ``np.take`` and ``np.searchsorted`` make an intp array (8 bytes an item)
+    of their input; chunks keep it small. The chunks are flat slices when
+    both arrays are C-contiguous; otherwise a buffered ``np.nditer`` hands
+    them out (through its small buffers when the strides need it), so no
+    full-size copy of either array is made.
     """
     if source.flags.c_contiguous and target.flags.c_contiguous:
         flat, flat_target = source.reshape(-1), target.reshape(-1)
@@ -131,14 +133,11 @@ def encode(values, bin_edges, codes_dtype, out=None):
         return _map_chunks(search, values, codes)
     key = (bin_edges.tobytes(), values.dtype.str, codes_dtype.str)
     table, pair_table = _encoding_tables(*key)
-    if pair_table is not None and values.flags.c_contiguous and codes.flags.c_contiguous:
-        _take_pairs(table, pair_table, table_index(values.reshape(-1)), codes.reshape(-1))
+    index = table_index(values)
+    if pair_table is not None and index.flags.c_contiguous and codes.flags.c_contiguous:
+        _take_pairs(table, pair_table, index.reshape(-1), codes.reshape(-1))
         return codes
-
-    def look_up(piece, out):
-        np.take(table, table_index(piece), out=out, mode="clip")
-
-    return _map_chunks(look_up, values, codes)
+    return _map_chunks(_take_into(table), index, codes)
 
 
 def decode(codes, bin_centers, out=None):
@@ -162,8 +161,9 @@ def decode(codes, bin_centers, out=None):
         _take_pairs(bin_centers, pair_table, codes.reshape(-1), image.reshape(-1))
         return image
 
-    def look_up(piece, out):
-        index = piece if piece.dtype.kind in "biu" else piece.astype(np.intp)
-        np.take(bin_centers, index, out=out, mode="clip")
-
-    return _map_chunks(look_up, codes, image)
+    take = _take_into(bin_centers)
+    if codes.dtype.kind == "f":  # whole numbers, checked: taken as integers
+        return _map_chunks(
+            lambda piece, out: take(piece.astype(np.intp), out), codes, image
+        )
+    return _map_chunks(take, codes, image)
