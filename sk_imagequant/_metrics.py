@@ -9,7 +9,11 @@ def peak_signal_noise_ratio(reference, approximation, data_range):
     ``10 * log10(data_range**2 / MSE)``; infinite when the two are equal.
     """
     error = np.asarray(reference, dtype=np.float64) - approximation
-    mse = float(np.mean(np.square(error)))
+    return psnr_from_mse(float(np.mean(np.square(error))), data_range)
+
+
+def psnr_from_mse(mse, data_range):
+    """PSNR in dB of a mean squared error; infinite when it is 0."""
     if mse == 0.0:
         return float("inf")
     return float(10.0 * np.log10(data_range**2 / mse))

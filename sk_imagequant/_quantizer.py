@@ -14,6 +14,7 @@ from . import _encoding
 from ._histogram import (
     MAX_HISTOGRAM_LEVELS,
     fits_histogram,
+    is_histogram_dtype,
     level_counts,
     merge_counts,
     value_counts,
@@ -26,7 +27,7 @@ from ._kmeans import (
     refine_kmeans,
     squared_error,
 )
-from ._metrics import integer_data_range, peak_signal_noise_ratio
+from ._metrics import integer_data_range, peak_signal_noise_ratio, psnr_from_mse
 from ._optimal import optimal_bin_edges
 
 # The quantile definition handed to KBinsDiscretizer, fixed so that results do
@@ -421,7 +422,21 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         else:
             data_range = max(float(edges[-1] - edges[0]) for edges in self.bin_edges_)
             data_range = data_range or 1.0
-        return peak_signal_noise_ratio(X, self._decode(self._encode(X)), data_range)
+        if not is_histogram_dtype(X.dtype):
+            return peak_signal_noise_ratio(X, self._decode(self._encode(X)), data_range)
+        # 8- and 16-bit images: the error of each grey level, weighted by its
+        # count, so nothing image-sized is allocated.
+        channel_axis = self._channel_count_check(X)
+        squared_error = 0.0
+        channels = _channel_values(X, channel_axis)
+        for values, edges, centers in zip(
+            channels, self.bin_edges_, self.bin_centers_, strict=True
+        ):
+            levels, counts = level_counts(values)
+            codes = _encoding.encode(levels, edges, self._codes_dtype())
+            errors = levels - _encoding.decode(codes, centers)
+            squared_error += float(counts @ np.square(errors))
+        return psnr_from_mse(squared_error / X.size, data_range)
 
     # Internals -----------------------------------------------------------
 

@@ -1,10 +1,14 @@
 import os
 
+import matplotlib
 import numpy as np
 import pytest
 from hypothesis import settings
 
 from sk_imagequant.datasets import FaceNotAvailableError, load_face
+
+# Figures are drawn and saved, never shown.
+matplotlib.use("Agg")
 
 # .ci/run sets SK_IMAGEQUANT_HYPOTHESIS=ci: the same examples on every run, so
 # that CI cannot fail on a draw no one has seen. Elsewhere hypothesis draws

@@ -1,5 +1,7 @@
 """ImageQuantizer's behaviour: hand-computed values, shapes, degenerate data, errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -294,6 +296,29 @@ def test_score_is_the_psnr_with_the_dtypes_peak(rng):
     quantizer.fit(signed)
     mse = np.mean((signed - quantizer.decode(quantizer.encode(signed))) ** 2)
     assert quantizer.score(signed) == pytest.approx(10 * np.log10(65535**2 / mse))
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.int8, np.uint16, np.int16])
+@pytest.mark.parametrize("channel_axis", [None, 0, -1])
+def test_score_of_small_integers_counts_levels_as_pixels_would(rng, dtype, channel_axis):
+    """8- and 16-bit images are scored through their histogram: same PSNR."""
+    info = np.iinfo(dtype) if dtype is not np.bool_ else np.iinfo(np.uint8)
+    high = 2 if dtype is np.bool_ else min(int(info.max), 3000) + 1
+    low = 0 if dtype is np.bool_ else max(int(info.min), -3000)
+    train = rng.integers(low, high, (3, 30, 3)).astype(dtype)
+    other = rng.integers(low, high, (3, 30, 3)).astype(dtype)  # not the fitted data
+    quantizer = ImageQuantizer(n_bins=5, centers="centroid", channel_axis=channel_axis)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Channel .* gets 2 bins instead", UserWarning)
+        quantizer.fit(train)
+    error = other.astype(np.float64) - quantizer.decode(quantizer.encode(other))
+    peak = 1.0 if dtype is np.bool_ else float(info.max - info.min if low < 0 else info.max)
+    if dtype is np.bool_:  # two levels, two bins: nothing is lost
+        assert not error.any()
+        assert quantizer.score(other) == np.inf
+    else:
+        expected = 10 * np.log10(peak**2 / np.mean(error**2))
+        assert quantizer.score(other) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,354 @@
+"""``python -m sk_imagequant demo``: scikit-learn's vector quantisation example, told again.
+
+The raccoon face (or an image of your own) reduced to a few grey levels by
+every strategy: the bin centres, the error, the fit time, the memory the
+codes take, and figures written as PNG files. matplotlib is needed for the
+figures only; without it the demo prints its tables and says so.
+"""
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.preprocessing import KBinsDiscretizer
+
+from ._packing import pack_codes
+from ._quantizer import ImageQuantizer
+from .datasets import FaceNotAvailableError, load_face
+
+STRATEGIES = ("uniform", "quantile", "kmeans", "optimal")
+RATE_DISTORTION_BINS = range(2, 65)
+# KBinsDiscretizer is timed on every pixel up to this many (its k-means takes
+# about 0.1 s on the face's 0.8 megapixels, and grows with the image).
+KBINS_MAX_PIXELS = 4 * 2**20
+# Luminance weights of scipy.datasets.face(gray=True).
+GREY_WEIGHTS = (0.21, 0.71, 0.07)
+
+
+def main(argv=None):
+    """Run the command line; return its exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sk_imagequant",
+        description="Quantise images into a few grey levels.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    demo_parser = commands.add_parser(
+        "demo",
+        help="the vector quantisation example on the raccoon face, with figures",
+        description=(
+            "Quantise the raccoon face (or --image) with every strategy; print "
+            "the bin centres, the errors, the fit times and the memory the codes "
+            "take, and write figures as PNG files."
+        ),
+    )
+    demo_parser.add_argument(
+        "--output",
+        default="sk_imagequant-demo",
+        metavar="DIR",
+        help="folder for the figures (default: ./sk_imagequant-demo)",
+    )
+    demo_parser.add_argument(
+        "--image",
+        metavar="PATH",
+        help="a grey or colour image (PNG, JPEG, TIFF... with Pillow; or .npy) "
+        "instead of the face; colour is converted to grey",
+    )
+    demo_parser.add_argument(
+        "--n-bins",
+        type=int,
+        default=8,
+        metavar="N",
+        help="grey levels, 2 to 256 (default: 8, as in the example)",
+    )
+    args = parser.parse_args(argv)
+    if not 2 <= args.n_bins <= 256:
+        demo_parser.error(f"--n-bins must be from 2 to 256, got {args.n_bins}")
+    return demo(output=args.output, image_path=args.image, n_bins=args.n_bins)
+
+
+def demo(output="sk_imagequant-demo", image_path=None, n_bins=8):
+    """Tell the example's story on an image; return the exit status."""
+    if image_path is not None:
+        try:
+            image = read_image(image_path)
+        except (OSError, ValueError, ImportError) as error:
+            print(f"sk_imagequant demo: error: {error}", file=sys.stderr)
+            return 2
+        name = image_path
+    else:
+        try:
+            image, name = load_face(), "the raccoon face (scipy.datasets.face)"
+        except FaceNotAvailableError as error:
+            print(f"{error}\n", flush=True)
+            image, name = fallback_image()
+            print(f"Running on {name} instead.\n")
+
+    print(f"Image: {name}")
+    print(
+        f"  shape {image.shape}, dtype {image.dtype}, {image.nbytes} bytes, "
+        f"values {image.min()} to {image.max()}\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = [quantize(image, strategy, n_bins) for strategy in STRATEGIES]
+        print_strategies(results, n_bins, image.size)
+        print_memory(image, results, n_bins)
+        curves = rate_distortion(image)
+        print_rate_distortion(curves)
+    for message in sorted({str(warning.message) for warning in caught}):
+        print(f"note: {message}")
+    write_figures(output, image, results, curves)
+    return 0
+
+
+def read_image(path):
+    """A 2-D grey image read from ``path``; colour is converted to grey.
+
+    ``.npy`` files are read by numpy; other files need Pillow (installed with
+    matplotlib, the ``plot`` extra).
+    """
+    if not os.path.isfile(path):
+        raise OSError(f"cannot read image {path!r}: no such file")
+    if path.lower().endswith(".npy"):
+        try:
+            image = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise OSError(f"cannot read image {path!r}: {error}") from None
+    else:
+        try:
+            from PIL import Image
+        except ImportError:
+            raise ImportError(
+                f"cannot read image {path!r}: reading image files needs Pillow "
+                '(pip install "sk_imagequant[plot]"); a .npy file needs nothing more'
+            ) from None
+        try:
+            with Image.open(path) as opened:
+                if opened.mode not in ("1", "L", "I", "F") and not opened.mode.startswith(
+                    "I;16"
+                ):
+                    opened = opened.convert("L")
+                image = np.array(opened)
+        except (OSError, ValueError) as error:
+            raise OSError(f"cannot read image {path!r}: {error}") from None
+    if image.ndim == 3 and image.shape[-1] in (3, 4):
+        image = to_grey(image)
+    if image.ndim != 2 or image.size == 0 or image.dtype.kind not in "biuf":
+        raise ValueError(
+            f"cannot use image {path!r}: expected a non-empty grey or colour image, "
+            f"got shape {image.shape} and dtype {image.dtype}"
+        )
+    if image.dtype.kind == "f" and not np.isfinite(image).all():
+        raise ValueError(f"cannot use image {path!r}: it holds NaN or infinite values")
+    return image
+
+
+def to_grey(image):
+    """Colour (channels last) to grey, with the weights of ``face(gray=True)``."""
+    grey = np.tensordot(image[..., :3], GREY_WEIGHTS, axes=([-1], [0]))
+    return grey.astype(image.dtype)
+
+
+def fallback_image():
+    """An image that ships with an installed package, and its name."""
+    try:
+        from sklearn.datasets import load_sample_image
+
+        return to_grey(load_sample_image("china.jpg")), (
+            "scikit-learn's sample image china.jpg, in grey"
+        )
+    except ImportError:  # reading JPEG needs Pillow
+        from sklearn.datasets import load_digits
+
+        digits = load_digits().images[:400].reshape(20, 20, 8, 8)
+        mosaic = digits.transpose(0, 2, 1, 3).reshape(160, 160) * (255 / 16)
+        return np.round(mosaic).astype(np.uint8), (
+            "400 of scikit-learn's digits, in a 160x160 mosaic"
+        )
+
+
+def quantize(image, strategy, n_bins):
+    """Fit one strategy; its codes, decoded images, errors and fit times."""
+    midpoint = ImageQuantizer(n_bins=n_bins, strategy=strategy)
+    fit_seconds = min(_seconds(midpoint.fit, image) for _ in range(3))
+    centroid = clone(midpoint).set_params(centers="centroid").fit(image)
+    codes = midpoint.transform(image)
+    result = {
+        "strategy": strategy,
+        "quantizer": midpoint,
+        "codes": codes,
+        "fit_ms": 1e3 * fit_seconds,
+        "kbins_ms": None,
+        "kbins_bytes": image.size * np.dtype(np.float64).itemsize,
+    }
+    for quantizer in (midpoint, centroid):
+        rendering = quantizer.decode(codes)
+        result[quantizer.centers] = {
+            "centres": quantizer.bin_centers_[0],
+            "mse": float(np.mean(np.square(rendering - image))),
+            "psnr": quantizer.score(image),
+        }
+    if strategy != "optimal" and image.size <= KBINS_MAX_PIXELS:
+        kbins = KBinsDiscretizer(
+            n_bins=n_bins,
+            encode="ordinal",
+            strategy=strategy,
+            quantile_method="averaged_inverted_cdf",
+            subsample=None,
+        )
+        column = image.reshape(-1, 1)
+        result["kbins_ms"] = 1e3 * _seconds(kbins.fit, column)
+        result["kbins_bytes"] = kbins.transform(column).nbytes
+    return result
+
+
+def _seconds(function, *args):
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
+
+
+def print_strategies(results, n_bins, n_pixels):
+    print(f"{n_bins} bins, fitted on every pixel")
+    print(
+        "  MSE and PSNR of the decoded image: midpoint = middle of each bin (as "
+        "KBinsDiscretizer),\n  centroid = mean of the pixels in each bin"
+    )
+    header = (
+        f"  {'strategy':<9} {'fit ms':>7} {'KBinsDiscretizer ms':>20} "
+        f"{'MSE midpoint':>13} {'PSNR midpoint':>14} {'MSE centroid':>13} "
+        f"{'PSNR centroid':>14}"
+    )
+    print(header)
+    for result in results:
+        kbins_ms = result["kbins_ms"]
+        if kbins_ms is not None:
+            ratio = kbins_ms / result["fit_ms"]
+            kbins = f"{kbins_ms:.1f} ({ratio:.{1 if ratio < 10 else 0}f}x)"
+        else:
+            kbins = "no such strategy" if result["strategy"] == "optimal" else "not run"
+        print(
+            f"  {result['strategy']:<9} {result['fit_ms']:>7.2f} {kbins:>20} "
+            f"{result['midpoint']['mse']:>13.2f} {result['midpoint']['psnr']:>11.2f} dB "
+            f"{result['centroid']['mse']:>13.2f} {result['centroid']['psnr']:>11.2f} dB"
+        )
+    if n_pixels > KBINS_MAX_PIXELS:
+        print(f"  (KBinsDiscretizer not run above {KBINS_MAX_PIXELS} pixels)")
+    print("\nBin centres: what each code decodes to")
+    for result in results:
+        for centers in ("midpoint", "centroid"):
+            label = result["strategy"] if centers == "midpoint" else ""
+            values = " ".join(f"{value:.3f}" for value in result[centers]["centres"])
+            print(f"  {label:<9} {centers:<9} {values}")
+    print()
+
+
+def print_memory(image, results, n_bins):
+    codes = results[0]["codes"]
+    packed = pack_codes(codes, n_bins)
+    rows = [
+        (f"original image, {image.dtype}", image.nbytes, 8 * image.itemsize),
+        ("KBinsDiscretizer codes, float64", results[0]["kbins_bytes"], 64),
+        (f"ImageQuantizer codes, {codes.dtype}", codes.nbytes, 8 * codes.itemsize),
+        (f"pack_codes(codes, {n_bins})", packed.nbytes, packed.n_bits),
+    ]
+    print(f"Memory of the {n_bins}-level image")
+    print(f"  {'form':<34} {'bytes':>10} {'bits a pixel':>13}")
+    for form, nbytes, bits in rows:
+        print(f"  {form:<34} {nbytes:>10} {bits:>13}")
+    print()
+
+
+def rate_distortion(image):
+    """PSNR against n_bins for every strategy, midpoint and centroid."""
+    curves = {}
+    for strategy in STRATEGIES:
+        for centers in ("midpoint", "centroid"):
+            quantizer = ImageQuantizer(strategy=strategy, centers=centers)
+            curves[strategy, centers] = [
+                quantizer.set_params(n_bins=n_bins).fit(image).score(image)
+                for n_bins in RATE_DISTORTION_BINS
+            ]
+    return curves
+
+
+def print_rate_distortion(curves):
+    shown = (2, 4, 8, 16, 32, 64)
+    print("Rate and distortion: PSNR in dB, centroid reconstruction")
+    print(f"  {'n_bins':<9} " + " ".join(f"{n:>6}" for n in shown))
+    print(f"  {'bits':<9} " + " ".join(f"{np.log2(n):>6.2f}" for n in shown))
+    for strategy in STRATEGIES:
+        curve = curves[strategy, "centroid"]
+        values = " ".join(f"{curve[n - RATE_DISTORTION_BINS[0]]:>6.2f}" for n in shown)
+        print(f"  {strategy:<9} {values}")
+    print()
+
+
+def write_figures(output, image, results, curves):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        print(
+            "matplotlib is not installed: no figures written. "
+            'pip install "sk_imagequant[plot]" for them.'
+        )
+        return
+    from .plot import QuantizationDisplay, display_range, plot_histogram, show_image
+
+    os.makedirs(output, exist_ok=True)
+    written = []
+
+    def save(figure, name):
+        path = os.path.join(output, name)
+        figure.savefig(path, dpi=80)
+        written.append(path)
+
+    # Figure() draws without pyplot, so no display is ever needed.
+    figure = Figure(figsize=(9, 3.6), layout="constrained")
+    axes = figure.subplots(1, 2, width_ratios=(1, 1.2))
+    show_image(axes[0], image, *display_range(image))
+    axes[0].set_title("image")
+    plot_histogram(axes[1], image)
+    axes[1].set_title("histogram")
+    save(figure, "original.png")
+
+    for result in results:
+        figure = Figure(figsize=(13, 3.6), layout="constrained")
+        QuantizationDisplay.from_estimator(
+            result["quantizer"], image, ax=figure.subplots(1, 3)
+        )
+        save(figure, f"{result['strategy']}.png")
+
+    figure = Figure(figsize=(9, 2.2 * len(results)), layout="constrained")
+    for ax, result in zip(figure.subplots(len(results), 1), results, strict=True):
+        quantizer = result["quantizer"]
+        plot_histogram(
+            ax, image, quantizer.bin_edges_, quantizer.bin_centers_, annotate=True
+        )
+        ax.set_title(f"{result['strategy']}: bin centres", loc="left", pad=14)
+    save(figure, "histogram_centres.png")
+
+    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    ax = figure.subplots()
+    bits = np.log2(RATE_DISTORTION_BINS)
+    for colour, strategy in enumerate(STRATEGIES):
+        for centers, style in (("centroid", "-"), ("midpoint", ":")):
+            ax.plot(
+                bits, curves[strategy, centers], style, color=f"C{colour}",
+                label=f"{strategy}, {centers}",
+            )  # fmt: skip
+    ax.set_xlabel("bits a pixel, log2(n_bins)")
+    ax.set_ylabel("PSNR (dB)")
+    low, high = RATE_DISTORTION_BINS[0], RATE_DISTORTION_BINS[-1]
+    ax.set_title(f"Rate and distortion, n_bins {low} to {high}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncols=2)
+    save(figure, "rate_distortion.png")
+
+    print(f"Wrote {len(written)} figures to {os.path.abspath(output)}:")
+    for path in written:
+        print(f"  {os.path.basename(path)}")
