@@ -115,9 +115,9 @@ class QuantizationDisplay:
         image = np.asarray(image)
         rendering = quantizer.decode(quantizer.encode(image))
         if label is None:
-            levels = ", ".join(str(n) for n in np.unique(quantizer.n_bins_))
-            per_channel = "" if quantizer.channel_axis is None else " a channel"
-            label = f"{quantizer.strategy}, {levels} levels{per_channel}"
+            label = f"{quantizer.strategy}, " + _levels(
+                quantizer.bin_centers_, quantizer.channel_axis
+            )
         display = cls(
             image,
             rendering,
@@ -158,8 +158,10 @@ class QuantizationDisplay:
         self.image_ = show_image(ax[0], image, low, high, cmap=cmap)
         ax[0].set_title("image")
         self.rendering_ = show_image(ax[1], rendering, low, high, cmap=cmap)
-        n_levels = sum(len(centres) for centres in self.bin_centers)
-        ax[1].set_title(self.label if self.label is not None else f"{n_levels} levels")
+        label = self.label
+        ax[1].set_title(
+            _levels(self.bin_centers, self.channel_axis) if label is None else label
+        )
         self.edge_lines_, self.centre_lines_ = plot_histogram(
             ax[2], image, self.bin_edges, self.bin_centers
         )
@@ -167,6 +169,12 @@ class QuantizationDisplay:
         self.ax_ = ax
         self.figure_ = ax[0].figure
         return self
+
+
+def _levels(bin_centers, channel_axis):
+    """'8 levels', or '4 levels a channel' (or '4, 3 levels a channel')."""
+    levels = ", ".join(str(n) for n in np.unique([len(c) for c in bin_centers]))
+    return f"{levels} levels" + ("" if channel_axis is None else " a channel")
 
 
 def _three_axes(ax):

@@ -75,6 +75,10 @@ def test_channels_first_colour_image():
     quantizer = ImageQuantizer(n_bins=2, channel_axis=0).fit(image)
     display = QuantizationDisplay.from_estimator(quantizer, image)
     assert display.image_.get_array().shape == (8, 9, 3)
+    display = QuantizationDisplay(
+        image, image, quantizer.bin_edges_, quantizer.bin_centers_, channel_axis=0
+    ).plot()
+    assert display.ax_[1].get_title() == "2 levels a channel"
 
 
 def test_other_dtypes_use_the_image_range():

@@ -1,0 +1,72 @@
+"""The gallery's examples run headless, with warnings as errors, and print their numbers.
+
+Every ``examples/plot_*.py`` is run in a fresh interpreter (as sphinx-gallery
+would, but with the Agg backend), so a new example is picked up without
+touching this file. Each takes a few seconds. Those that load the face are
+skipped, with the reason, when the face is not available (see conftest.py).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = sorted(EXAMPLES_DIR.glob("plot_*.py"))
+
+# Numbers each example must print: the ones its prose and the README quote.
+EXPECTED_OUTPUT = {
+    "plot_vector_quantization.py": [
+        "15.625",
+        "234.375",
+        "6291456 bytes",
+        "786432 bytes",
+        "294912 bytes, 3 bits a pixel",
+        "30.12 dB",
+    ],
+    "plot_pipeline_digits.py": ["best n_bins:", "without quantisation:"],
+    "plot_rate_distortion.py": [
+        "     8 optimal       29.07     30.12",
+        "    16 optimal       35.49     35.94",
+    ],
+    "plot_colour_image.py": ["819840 bytes", "204960 bytes"],
+}
+
+
+def test_every_example_with_expected_output_exists():
+    names = {path.name for path in EXAMPLES}
+    assert set(EXPECTED_OUTPUT) <= names, set(EXPECTED_OUTPUT) - names
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[path.name for path in EXAMPLES])
+def test_example_runs(path, request, tmp_path):
+    if "load_face" in path.read_text(encoding="utf-8"):
+        request.getfixturevalue("face")  # skips when the face is not available
+    command = [
+        sys.executable,
+        "-W",
+        "error",
+        "-W",
+        "ignore:FigureCanvasAgg is non-interactive:UserWarning",
+        str(path),
+    ]
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{path.name} exited with {result.returncode}\n"
+        f"--- stderr ---\n{result.stderr}\n--- stdout ---\n{result.stdout}"
+    )
+    for text in EXPECTED_OUTPUT.get(path.name, []):
+        assert text in result.stdout, (
+            f"{text!r} not printed by {path.name}:\n{result.stdout}"
+        )
