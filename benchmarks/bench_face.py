@@ -3,7 +3,10 @@
 Prints, for each strategy at 8 bins, how many times faster ImageQuantizer is
 than ``KBinsDiscretizer(encode="ordinal", subsample=None)`` fitted on every
 pixel, for fit, transform and inverse_transform (best of several runs each),
-and the bytes each output takes. Run: ``python benchmarks/bench_face.py``.
+and the bytes each output takes. The "score" column times
+``ImageQuantizer.score`` (the PSNR of ``decode(encode(face))``) against what a
+``KBinsDiscretizer`` user computes for it: ``inverse_transform`` of its codes
+and the PSNR of that. Run: ``python benchmarks/bench_face.py``.
 """
 
 import time
@@ -13,6 +16,7 @@ import numpy as np
 from sklearn.preprocessing import KBinsDiscretizer
 
 from sk_imagequant import ImageQuantizer
+from sk_imagequant._metrics import peak_signal_noise_ratio
 from sk_imagequant.datasets import load_face
 
 
@@ -31,9 +35,10 @@ def main(n_bins=8):
     column = face.reshape(-1, 1)
     print(f"face {face.shape} {face.dtype}, {n_bins} bins; ratio = KBinsDiscretizer / ours")
     print(
-        "| strategy | fit | transform | inverse_transform | codes bytes (ours / theirs) |"
+        "| strategy | fit | transform | inverse_transform | score (PSNR) "
+        "| codes bytes (ours / theirs) |"
     )
-    print("| --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- |")
     # KBinsDiscretizer has no optimal strategy: it races its k-means.
     for strategy, reference in [
         ("uniform", "uniform"),
@@ -57,11 +62,17 @@ def main(n_bins=8):
         encode_ours, codes = best_time(ours.transform, face)
         decode_theirs, _ = best_time(theirs.inverse_transform, codes_theirs)
         decode_ours, _ = best_time(ours.inverse_transform, codes)
+
+        def their_psnr(codes, theirs=theirs):
+            return peak_signal_noise_ratio(column, theirs.inverse_transform(codes), 255.0)
+
+        score_theirs, _ = best_time(their_psnr, codes_theirs)
+        score_ours, _ = best_time(ours.score, face)
         name = strategy if strategy == reference else f"{strategy} (vs {reference})"
         print(
             f"| {name} | {fit_theirs / fit_ours:.1f}x ({fit_ours * 1e3:.2f} ms) | "
             f"{encode_theirs / encode_ours:.1f}x | {decode_theirs / decode_ours:.1f}x | "
-            f"{codes.nbytes} / {codes_theirs.nbytes} |"
+            f"{score_theirs / score_ours:.1f}x | {codes.nbytes} / {codes_theirs.nbytes} |"
         )
     pillow_reference(face)
 

@@ -290,14 +290,19 @@ def print_rate_distortion(curves):
 
 def write_figures(output, image, results, curves):
     try:
-        from matplotlib.figure import Figure
+        from .plot import (
+            QuantizationDisplay,
+            display_range,
+            headless_subplots,
+            plot_histogram,
+            show_image,
+        )
     except ImportError:
         print(
             "matplotlib is not installed: no figures written. "
             'pip install "sk_imagequant[plot]" for them.'
         )
         return
-    from .plot import QuantizationDisplay, display_range, plot_histogram, show_image
 
     os.makedirs(output, exist_ok=True)
     written = []
@@ -307,9 +312,7 @@ def write_figures(output, image, results, curves):
         figure.savefig(path, dpi=80)
         written.append(path)
 
-    # Figure() draws without pyplot, so no display is ever needed.
-    figure = Figure(figsize=(9, 3.6), layout="constrained")
-    axes = figure.subplots(1, 2, width_ratios=(1, 1.2))
+    figure, axes = headless_subplots(1, 2, (9, 3.6), width_ratios=(1, 1.2))
     show_image(axes[0], image, *display_range(image))
     axes[0].set_title("image")
     plot_histogram(axes[1], image)
@@ -317,14 +320,12 @@ def write_figures(output, image, results, curves):
     save(figure, "original.png")
 
     for result in results:
-        figure = Figure(figsize=(13, 3.6), layout="constrained")
-        QuantizationDisplay.from_estimator(
-            result["quantizer"], image, ax=figure.subplots(1, 3)
-        )
+        figure, axes = headless_subplots(1, 3, (13, 3.6))
+        QuantizationDisplay.from_estimator(result["quantizer"], image, ax=axes)
         save(figure, f"{result['strategy']}.png")
 
-    figure = Figure(figsize=(9, 2.2 * len(results)), layout="constrained")
-    for ax, result in zip(figure.subplots(len(results), 1), results, strict=True):
+    figure, axes = headless_subplots(len(results), 1, (9, 2.2 * len(results)))
+    for ax, result in zip(axes, results, strict=True):
         quantizer = result["quantizer"]
         plot_histogram(
             ax, image, quantizer.bin_edges_, quantizer.bin_centers_, annotate=True
@@ -332,21 +333,26 @@ def write_figures(output, image, results, curves):
         ax.set_title(f"{result['strategy']}: bin centres", loc="left", pad=14)
     save(figure, "histogram_centres.png")
 
-    figure = Figure(figsize=(7, 4.5), layout="constrained")
-    ax = figure.subplots()
+    # PSNR against bits, and (the curves being close) each one's distance
+    # from the least error, optimal bins decoded to their means.
+    figure, axes = headless_subplots(1, 2, (12, 4.5))
     bits = np.log2(RATE_DISTORTION_BINS)
+    best = np.asarray(curves["optimal", "centroid"])
     for colour, strategy in enumerate(STRATEGIES):
         for centers, style in (("centroid", "-"), ("midpoint", ":")):
-            ax.plot(
-                bits, curves[strategy, centers], style, color=f"C{colour}",
-                label=f"{strategy}, {centers}",
-            )  # fmt: skip
-    ax.set_xlabel("bits a pixel, log2(n_bins)")
-    ax.set_ylabel("PSNR (dB)")
+            curve = np.asarray(curves[strategy, centers])
+            label = f"{strategy}, {centers}"
+            axes[0].plot(bits, curve, style, color=f"C{colour}", label=label)
+            axes[1].plot(bits, curve - best, style, color=f"C{colour}", label=label)
     low, high = RATE_DISTORTION_BINS[0], RATE_DISTORTION_BINS[-1]
-    ax.set_title(f"Rate and distortion, n_bins {low} to {high}")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncols=2)
+    axes[0].set_title(f"Rate and distortion, n_bins {low} to {high}")
+    axes[0].set_ylabel("PSNR (dB)")
+    axes[1].set_title("PSNR against the least error (optimal, centroid)")
+    axes[1].set_ylabel("dB")
+    for ax in axes:
+        ax.set_xlabel("bits a pixel, log2(n_bins)")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, ncols=2)
     save(figure, "rate_distortion.png")
 
     print(f"Wrote {len(written)} figures to {os.path.abspath(output)}:")

@@ -8,6 +8,13 @@ matplotlib is imported here and nowhere else in the package: it comes with the
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+try:
+    from matplotlib.figure import Figure
+except ImportError as error:
+    raise ImportError(
+        'sk_imagequant.plot needs matplotlib: pip install "sk_imagequant[plot]"'
+    ) from error
+
 __all__ = ["QuantizationDisplay"]
 
 # Histogram and line colours of the channels of a colour image.
@@ -169,6 +176,12 @@ class QuantizationDisplay:
         self.ax_ = ax
         self.figure_ = ax[0].figure
         return self
+
+
+def headless_subplots(nrows, ncols, figsize, **kwargs):
+    """A figure and its axes, drawn without pyplot: no display is ever needed."""
+    figure = Figure(figsize=figsize, layout="constrained")
+    return figure, figure.subplots(nrows, ncols, **kwargs)
 
 
 def _levels(bin_centers, channel_axis):

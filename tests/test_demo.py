@@ -138,6 +138,7 @@ def test_demo_on_an_image_of_your_own(tmp_path, capsys):
 def test_demo_without_matplotlib_prints_its_tables(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.delitem(sys.modules, "sk_imagequant.plot", raising=False)
     path = tmp_path / "small.npy"
     np.save(path, np.arange(256, dtype=np.uint8).reshape(16, 16))
     assert main(["demo", "--image", str(path), "--output", str(tmp_path / "out")]) == 0

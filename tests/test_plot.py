@@ -1,5 +1,8 @@
 """QuantizationDisplay: the image, its rendering, the histogram with the bins."""
 
+import importlib
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -137,3 +140,11 @@ def test_rendering_of_another_shape(image):
     )
     with pytest.raises(ValueError, match=r"rendering has shape \(5, 16\)"):
         display.plot()
+
+
+def test_without_matplotlib_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.delitem(sys.modules, "sk_imagequant.plot")
+    with pytest.raises(ImportError, match=r'pip install "sk_imagequant\[plot\]"'):
+        importlib.import_module("sk_imagequant.plot")
