@@ -148,7 +148,7 @@ def test_demo_without_matplotlib_prints_its_tables(tmp_path, capsys, monkeypatch
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("n_bins", ["1", "257", "eight"])
+@pytest.mark.parametrize("n_bins", ["1", "65537", "eight"])
 def test_demo_rejects_bad_n_bins(n_bins, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["demo", "--n-bins", n_bins])
@@ -205,3 +205,33 @@ def test_importing_the_package_needs_no_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_demo_on_a_float_image(tmp_path, capsys):
+    """Values in [0, 1]: small errors and centres keep their significant digits."""
+    image = np.linspace(0.0, 1.0, 30 * 40, dtype=np.float32).reshape(30, 40)
+    path = tmp_path / "ramp.npy"
+    np.save(path, image)
+    assert (
+        main(["demo", "--image", str(path), "--n-bins", "2", "--output", str(tmp_path)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "values 0 to 1\n" in out
+    assert "2 bins, fitted on every pixel" in out
+    # Two equal halves of a ramp: centres 0.25 and 0.75; the squared error
+    # (1/48 for a continuous ramp) is that of each half about its mean.
+    assert "uniform   midpoint  0.25 0.75\n" in out
+    half = image.ravel()[:600].astype(np.float64)
+    mse = np.mean((half - 0.25) ** 2)
+    assert f"{mse:.4g}" == "0.02087"
+    assert re.search(rf"uniform .* {mse:.4g} +{10 * np.log10(1 / mse):.2f} dB", out)
+
+
+def test_demo_output_into_a_closed_pipe_is_no_traceback(face):
+    command = f"{sys.executable} -m sk_imagequant demo --output demo | head -n 1"
+    result = subprocess.run(
+        command, shell=True, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.stdout == "Image: the raccoon face (scipy.datasets.face)\n"
+    assert "Traceback" not in result.stderr
