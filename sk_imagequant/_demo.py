@@ -107,7 +107,11 @@ def demo(output="sk_imagequant-demo", image_path=None, n_bins=8):
         print_rate_distortion(curves)
     for message in sorted({str(warning.message) for warning in caught}):
         print(f"note: {message}")
-    write_figures(output, image, results, curves)
+    try:
+        write_figures(output, image, results, curves)
+    except OSError as error:  # the folder cannot be made, or a file written
+        print(f"sk_imagequant demo: error: cannot write figures: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -150,7 +154,7 @@ def read_image(path):
         )
     if image.dtype.kind == "f" and not np.isfinite(image).all():
         raise ValueError(f"cannot use image {path!r}: it holds NaN or infinite values")
-    return image
+    return image.astype(np.uint8) if image.dtype.kind == "b" else image
 
 
 def to_grey(image):
@@ -212,8 +216,12 @@ def quantize(image, strategy, n_bins):
             random_state=0,
         )
         column = image.reshape(-1, 1)
-        result["kbins_ms"] = 1e3 * _seconds(kbins.fit, column)
-        result["kbins_bytes"] = kbins.transform(column).nbytes
+        try:
+            result["kbins_ms"] = 1e3 * _seconds(kbins.fit, column)
+        except ValueError as error:  # KMeans wants at least n_bins pixels
+            result["kbins_failure"] = f"KBinsDiscretizer({strategy!r}) fails: {error}"
+        else:
+            result["kbins_bytes"] = kbins.transform(column).nbytes
     return result
 
 
@@ -245,7 +253,9 @@ def print_strategies(results, n_bins, image):
     print(header)
     for result in results:
         kbins_ms = result["kbins_ms"]
-        if kbins_ms is not None:
+        if "kbins_failure" in result:
+            kbins = "fails (see below)"
+        elif kbins_ms is not None:
             ratio = kbins_ms / result["fit_ms"]
             kbins = f"{kbins_ms:.1f} ({ratio:.{1 if ratio < 10 else 0}f}x)"
         else:
@@ -255,13 +265,19 @@ def print_strategies(results, n_bins, image):
             for centers in ("midpoint", "centroid")
         )
         print(f"  {result['strategy']:<9} {result['fit_ms']:>7.2f} {kbins:>20} {errors}")
+    for result in results:
+        if "kbins_failure" in result:
+            print(f"  {result['kbins_failure']}")
     if image.size > KBINS_MAX_PIXELS:
         print(f"  (KBinsDiscretizer not run above {KBINS_MAX_PIXELS} pixels)")
+    # Three decimals, more when the values span less than 1.
+    span = float(image.max()) - float(image.min())
+    decimals = 3 + max(0, -int(np.floor(np.log10(span)))) if span > 0 else 3
     print("\nBin centres: what each code decodes to")
     for result in results:
         for centers in ("midpoint", "centroid"):
             label = result["strategy"] if centers == "midpoint" else ""
-            values = _centres_text(result[centers]["centres"])
+            values = _centres_text(result[centers]["centres"], decimals)
             print(f"  {label:<9} {centers:<9} {values}")
     print()
 
@@ -271,8 +287,8 @@ def _number(value):
     return f"{value:.2f}" if value == 0 or abs(value) >= 1 else f"{value:.4g}"
 
 
-def _centres_text(centres):
-    values = [f"{value:.3f}" if abs(value) >= 1 else f"{value:.4g}" for value in centres]
+def _centres_text(centres, decimals):
+    values = [f"{value:.{decimals}f}" for value in centres]
     if len(values) > SHOWN_CENTRES:
         half = SHOWN_CENTRES // 2
         values = [
@@ -379,7 +395,9 @@ def write_figures(output, image, results, curves):
             curve = np.asarray(curves[strategy, centers])
             label = f"{strategy}, {centers}"
             axes[0].plot(bits, curve, style, color=f"C{colour}", label=label)
-            axes[1].plot(bits, curve - best, style, color=f"C{colour}", label=label)
+            with np.errstate(invalid="ignore"):  # inf - inf: both lossless
+                distance = curve - best
+            axes[1].plot(bits, distance, style, color=f"C{colour}", label=label)
     low, high = RATE_DISTORTION_BINS[0], RATE_DISTORTION_BINS[-1]
     axes[0].set_title(f"Rate and distortion, n_bins {low} to {high}")
     axes[0].set_ylabel("PSNR (dB)")

@@ -221,7 +221,7 @@ def test_demo_on_a_float_image(tmp_path, capsys):
     assert "2 bins, fitted on every pixel" in out
     # Two equal halves of a ramp: centres 0.25 and 0.75; the squared error
     # (1/48 for a continuous ramp) is that of each half about its mean.
-    assert "uniform   midpoint  0.25 0.75\n" in out
+    assert "uniform   midpoint  0.250 0.750\n" in out
     half = image.ravel()[:600].astype(np.float64)
     mse = np.mean((half - 0.25) ** 2)
     assert f"{mse:.4g}" == "0.02087"
@@ -235,3 +235,35 @@ def test_demo_output_into_a_closed_pipe_is_no_traceback(face):
     )
     assert result.stdout == "Image: the raccoon face (scipy.datasets.face)\n"
     assert "Traceback" not in result.stderr
+
+
+def test_demo_on_a_tiny_image(tmp_path, capsys):
+    """4 pixels, 8 bins: notes, not errors; KBinsDiscretizer's k-means fails."""
+    path = tmp_path / "tiny.npy"
+    np.save(path, np.array([[0, 1], [2, 3]], dtype=np.uint8))
+    assert main(["demo", "--image", str(path), "--output", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "KBinsDiscretizer('kmeans') fails: n_samples=4 should be >= n_clusters=8." in out
+    assert re.search(r"optimal .* 0\.00 +inf dB\n", out)  # centroids: lossless
+    assert_figures(tmp_path / "out")
+
+
+def test_demo_output_that_cannot_be_a_folder(tmp_path, capsys):
+    path = tmp_path / "tiny.npy"
+    np.save(path, np.array([[0, 1], [2, 3]], dtype=np.uint8))
+    (tmp_path / "taken").write_text("a file, not a folder")
+    status = main(["demo", "--image", str(path), "--output", str(tmp_path / "taken")])
+    assert status == 2
+    captured = capsys.readouterr()
+    # 4 levels, 8 bins asked: the quantizer's warning comes out as a note.
+    assert "note: Channel 0 gets 4 bins instead of n_bins=8" in captured.out
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith("sk_imagequant demo: error: cannot write figures: ")
+    assert "taken" in line
+
+
+def test_read_image_turns_booleans_into_bytes(tmp_path):
+    path = tmp_path / "mask.npy"
+    np.save(path, np.array([[True, False], [False, True]]))
+    assert_array_equal(read_image(str(path)), [[1, 0], [0, 1]])
+    assert read_image(str(path)).dtype == np.uint8
