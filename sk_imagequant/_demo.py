@@ -344,10 +344,10 @@ def write_figures(output, image, results, curves):
     try:
         from .plot import (
             QuantizationDisplay,
-            display_range,
-            headless_subplots,
-            plot_histogram,
-            show_image,
+            _display_range,
+            _headless_subplots,
+            _plot_histogram,
+            _show_image,
         )
     except ImportError:
         print(
@@ -364,22 +364,22 @@ def write_figures(output, image, results, curves):
         figure.savefig(path, dpi=80)
         written.append(path)
 
-    figure, axes = headless_subplots(1, 2, (9, 3.6), width_ratios=(1, 1.2))
-    show_image(axes[0], image, *display_range(image))
+    figure, axes = _headless_subplots(1, 2, (9, 3.6), width_ratios=(1, 1.2))
+    _show_image(axes[0], image, *_display_range(image))
     axes[0].set_title("image")
-    plot_histogram(axes[1], image)
+    _plot_histogram(axes[1], image)
     axes[1].set_title("histogram")
     save(figure, "original.png")
 
     for result in results:
-        figure, axes = headless_subplots(1, 3, (13, 3.6))
+        figure, axes = _headless_subplots(1, 3, (13, 3.6))
         QuantizationDisplay.from_estimator(result["quantizer"], image, ax=axes)
         save(figure, f"{result['strategy']}.png")
 
-    figure, axes = headless_subplots(len(results), 1, (9, 2.2 * len(results)))
+    figure, axes = _headless_subplots(len(results), 1, (9, 2.2 * len(results)))
     for ax, result in zip(axes, results, strict=True):
         quantizer = result["quantizer"]
-        plot_histogram(
+        _plot_histogram(
             ax, image, quantizer.bin_edges_, quantizer.bin_centers_, annotate=True
         )
         ax.set_title(f"{result['strategy']}: bin centres", loc="left", pad=14)
@@ -387,7 +387,7 @@ def write_figures(output, image, results, curves):
 
     # PSNR against bits, and (the curves being close) each one's distance
     # from the least error, optimal bins decoded to their means.
-    figure, axes = headless_subplots(1, 2, (12, 4.5))
+    figure, axes = _headless_subplots(1, 2, (12, 4.5))
     bits = np.log2(RATE_DISTORTION_BINS)
     best = np.asarray(curves["optimal", "centroid"])
     for colour, strategy in enumerate(STRATEGIES):

@@ -161,15 +161,15 @@ class QuantizationDisplay:
                 "they must be the same."
             )
         ax = _three_axes(ax)
-        low, high = display_range(image)
-        self.image_ = show_image(ax[0], image, low, high, cmap=cmap)
+        low, high = _display_range(image)
+        self.image_ = _show_image(ax[0], image, low, high, cmap=cmap)
         ax[0].set_title("image")
-        self.rendering_ = show_image(ax[1], rendering, low, high, cmap=cmap)
+        self.rendering_ = _show_image(ax[1], rendering, low, high, cmap=cmap)
         label = self.label
         ax[1].set_title(
             _levels(self.bin_centers, self.channel_axis) if label is None else label
         )
-        self.edge_lines_, self.centre_lines_ = plot_histogram(
+        self.edge_lines_, self.centre_lines_ = _plot_histogram(
             ax[2], image, self.bin_edges, self.bin_centers
         )
         ax[2].set_title("histogram: bin edges (dashed), centres (solid)")
@@ -178,7 +178,7 @@ class QuantizationDisplay:
         return self
 
 
-def headless_subplots(nrows, ncols, figsize, **kwargs):
+def _headless_subplots(nrows, ncols, figsize, **kwargs):
     """A figure and its axes, drawn without pyplot: no display is ever needed."""
     figure = Figure(figsize=figsize, layout="constrained")
     return figure, figure.subplots(nrows, ncols, **kwargs)
@@ -221,7 +221,7 @@ def _channels_last(array, channel_axis, name):
     return array[..., 0] if array.shape[-1] == 1 else array
 
 
-def display_range(image):
+def _display_range(image):
     """The grey levels the darkest and the brightest colours stand for.
 
     The whole range of an 8-bit image (0 to 255), otherwise the image's
@@ -235,7 +235,7 @@ def display_range(image):
     return low, high if high > low else low + 1.0
 
 
-def show_image(ax, image, low, high, *, cmap="gray"):
+def _show_image(ax, image, low, high, *, cmap="gray"):
     """Draw a grey image (2-D) or a colour one (channels last) on ``ax``."""
     ax.set_axis_off()
     if image.ndim == 2:
@@ -244,7 +244,7 @@ def show_image(ax, image, low, high, *, cmap="gray"):
     return ax.imshow(scaled, interpolation="nearest")
 
 
-def plot_histogram(ax, image, bin_edges=(), bin_centers=(), *, annotate=False):
+def _plot_histogram(ax, image, bin_edges=(), bin_centers=(), *, annotate=False):
     """The histogram of each channel, with its bin edges and centres.
 
     Integer images get one bar a grey level up to 256 levels; others 256
