@@ -67,13 +67,20 @@ for strategy, colour in zip(strategies, plt.cm.tab10.colors, strict=False):
             color=colour,
             label=f"{strategy}, {centers}",
         )
-ticks = [2, 4, 8, 16, 32, 64]
-ax.set_xticks(np.log2(ticks), [f"{np.log2(t):g}\n({t} levels)" for t in ticks])
-ax.set_xlabel("bits a pixel, log2(n_bins)")
-ax.set_ylabel("PSNR (dB)")
-ax.grid(alpha=0.3)
-ax.legend(ncols=2)
-_ = ax.set_title("The raccoon face: distortion against rate")
+
+
+def label_axes(ax, ylabel, title):
+    """Rate on the x axis, in bits and in levels; a grid and a legend."""
+    ticks = [2, 4, 8, 16, 32, 64]
+    ax.set_xticks(np.log2(ticks), [f"{np.log2(t):g}\n({t} levels)" for t in ticks])
+    ax.set_xlabel("bits a pixel, log2(n_bins)")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(ncols=2)
+    ax.set_title(title)
+
+
+label_axes(ax, "PSNR (dB)", "The raccoon face: distortion against rate")
 
 # %%
 # The gap to the optimum
@@ -90,11 +97,6 @@ for strategy, colour in zip(strategies, plt.cm.tab10.colors, strict=False):
     for centers, style in (("centroid", "-"), ("midpoint", "--")):
         gap = best - psnr[strategy, centers]
         ax.plot(bits, gap, linestyle=style, color=colour, label=f"{strategy}, {centers}")
-ax.set_xticks(np.log2(ticks), [f"{np.log2(t):g}\n({t} levels)" for t in ticks])
-ax.set_xlabel("bits a pixel, log2(n_bins)")
-ax.set_ylabel("dB below optimal, centroid")
-ax.grid(alpha=0.3)
-ax.legend(ncols=2)
-_ = ax.set_title("Distance to the least error")
+label_axes(ax, "dB below optimal, centroid", "Distance to the least error")
 
 plt.show()
