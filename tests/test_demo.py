@@ -43,7 +43,7 @@ def assert_figures(folder):
         path = folder / name
         assert path.is_file(), f"{name} was not written"
         assert path.read_bytes()[:8] == PNG_SIGNATURE
-        assert path.stat().st_size > 10_000  # a real figure, not an empty canvas
+        assert path.stat().st_size > 4_000  # drawn on: a blank canvas takes 1.6 KB
 
 
 def test_demo_on_the_face(face, tmp_path):
