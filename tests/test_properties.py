@@ -1,7 +1,8 @@
 """Properties of ImageQuantizer that hold for any image, checked with hypothesis.
 
 Monotone codes, decoded values inside their bins, centroids no worse than
-midpoints, and inputs left untouched, over random uint8, uint16 and float64
+midpoints, the score of every pixel, and inputs left untouched, over random
+uint8, uint16 and float64
 images, every strategy, and 2 to 20 bins.
 """
 
@@ -9,6 +10,7 @@ import re
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -181,6 +183,28 @@ def test_read_only_inputs_work_and_are_left_unchanged(image, strategy, n_bins, c
     assert image.dtype == original.dtype
     assert_array_equal(codes, codes_copy)
     assert not image.flags.writeable
+
+
+@SETTINGS
+@given(
+    **IMAGE_STRATEGY_BINS,
+    centers=st.sampled_from(["midpoint", "centroid"]),
+)
+def test_score_is_the_psnr_of_every_pixel(image, strategy, n_bins, centers):
+    """8- and 16-bit images are scored from their histogram: the same PSNR."""
+    quantizer = fit(
+        ImageQuantizer(n_bins=n_bins, strategy=strategy, centers=centers), image
+    )
+    peak = 255.0 if image.dtype == np.uint8 else 65535.0
+    if image.dtype == np.float64:  # the fitted range, or 1 for a constant image
+        edges = quantizer.bin_edges_[0]
+        peak = float(edges[-1] - edges[0]) or 1.0
+    mse = np.mean(np.square(image - quantizer.decode(quantizer.encode(image))))
+    score = quantizer.score(image)
+    if mse == 0:
+        assert score == np.inf
+    else:
+        assert score == pytest.approx(10 * np.log10(peak**2 / mse), rel=1e-12, abs=1e-9)
 
 
 # Found by the tests above: KMeans left two empty clusters outside the data
