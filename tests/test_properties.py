@@ -2,8 +2,7 @@
 
 Monotone codes, decoded values inside their bins, centroids no worse than
 midpoints, the score of every pixel, and inputs left untouched, over random
-uint8, uint16 and float64
-images, every strategy, and 2 to 20 bins.
+uint8, uint16 and float64 images, every strategy, and 2 to 20 bins.
 """
 
 import re
