@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from sk_imagequant import ImageQuantizer
-from sk_imagequant._encoding import decode, encode
+from sk_imagequant._encoding import COMPARE_MAX_EDGES, decode, encode
 from sk_imagequant._histogram import CHUNK, level_counts
 
 # Encoding and decoding cut the flat array every CHUNK values; the uint8
@@ -45,6 +45,28 @@ def test_encode_and_decode_equal_plain_numpy(dtype, size):
     assert_array_equal(codes, expected)
     centers = 0.5 * (edges[1:] + edges[:-1]) + 0.25
     assert_array_equal(decode(codes, centers), centers[expected])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64"])
+@pytest.mark.parametrize("n_bins", [2, 3, 8, COMPARE_MAX_EDGES, COMPARE_MAX_EDGES + 1, 67])
+def test_float_encoding_on_and_around_the_edges(dtype, n_bins):
+    """Edge by edge comparisons (few edges) and searchsorted (many) agree on
+    every value an edge can meet: the edge itself, its float neighbours,
+    the float32 values rounded to either side of it, signed zeros."""
+    rng = np.random.default_rng(n_bins)
+    inner = np.sort(np.append(rng.normal(0, 1000, n_bins - 2), 0.0))
+    if np.dtype(dtype).kind == "i":
+        inner = np.round(inner)
+    edges = np.concatenate([[inner[0] - 1000], inner, [inner[-1] + 1000]])
+    near = [inner, np.nextafter(inner, -np.inf), np.nextafter(inner, np.inf)]
+    if dtype == "float32":  # the float32 values next to each float64 edge
+        single = inner.astype(np.float32)
+        near += [np.nextafter(single, np.float32(side)) for side in (-np.inf, np.inf)]
+    values = np.concatenate([*near, [-0.0, 0.0], rng.normal(0, 2000, 1000)])
+    values = values.astype(dtype)
+    expected = np.searchsorted(edges[1:-1], values.astype(np.float64), side="right")
+    assert_array_equal(encode(values, edges, np.uint8), expected)
+    assert_array_equal(encode(values, edges, np.float32), expected)
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "bool", "uint16", "int16", "int32"])
