@@ -14,9 +14,10 @@ import numpy as np
 from ._histogram import CHUNK, chunks, is_histogram_dtype, table_index, table_values
 
 # Counting the inner edges at or below each value, one comparison an edge,
-# beats the branches of a binary search up to about a hundred edges: on the
-# face as float32 (bench_scaling.py measures it), 1.6 against 9.1 ms a
-# megapixel at 8 bins, 11.8 against 20.2 at 64; at 256, 46 against 33.
+# beats the branches of a binary search up to about a hundred edges. On the
+# face as float32 with a little noise: 1.6 against 9.1 ms a megapixel at 8
+# bins, 11.8 against 20.2 at 64, but 46 against 33 at 256. bench_face.py
+# prints our transform against KBinsDiscretizer's (searchsorted) on floats.
 COMPARE_MAX_EDGES = 64
 
 
