@@ -10,7 +10,7 @@ from sklearn.utils import check_array, resample
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _encoding
+from . import _dask, _encoding
 from ._histogram import (
     MAX_HISTOGRAM_LEVELS,
     fits_histogram,
@@ -226,6 +226,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : ImageQuantizer
             The fitted quantizer.
         """
+        if _dask.is_dask_array(X):
+            return _dask.fit(self, X, sample_weight)
         X = validate_data(self, X, dtype="numeric", allow_nd=True)
         histograms, exact = [], True
         for values, weights in self._channel_values_and_weights(X, sample_weight):
@@ -293,6 +295,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"{MAX_HISTOGRAM_LEVELS} distinct values. Start with partial_fit, or "
                 "convert the data to integers."
             )
+        if _dask.is_dask_array(X):
+            return _dask.partial_fit(self, X, sample_weight)
         X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=first_call)
         channels = self._channel_values_and_weights(X, sample_weight)
         if not first_call and len(channels) != len(self._histograms):
@@ -336,6 +340,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Codes from 0 to ``n_bins_ - 1``, uint8 by default.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.transform(self, X)
         X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=False)
         return self._encode(X)
 
@@ -353,6 +359,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ``bin_centers_`` of each code.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.inverse_transform(self, X)
         codes = check_array(X, dtype="numeric", allow_nd=True, ensure_all_finite=False)
         if codes.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -376,6 +384,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Codes from 0 to ``n_bins_ - 1``.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(image):
+            return _dask.encode(self, image)
         return self._encode(_check_any_shape(image, name="image"))
 
     def decode(self, codes):
@@ -391,6 +401,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         image : ndarray of float64 of the same shape
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(codes):
+            return _dask.decode(self, codes)
         codes = _check_any_shape(codes, name="codes", ensure_all_finite=False)
         return self._decode(codes)
 
@@ -416,6 +428,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             PSNR in dB; ``inf`` when the quantisation loses nothing.
         """
         check_is_fitted(self)
+        if _dask.is_dask_array(X):
+            return _dask.score(self, X)
         X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=False)
         if X.dtype.kind in "biu":
             data_range = integer_data_range(X.dtype, has_negative=bool(X.min() < 0))
