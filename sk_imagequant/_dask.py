@@ -19,6 +19,7 @@ handle one.
   that receive only the bin edges or centres.
 """
 
+import itertools
 import math
 import sys
 
@@ -95,7 +96,7 @@ def _sample(X):
             return np.asarray(X.compute())
         head, tail = X[:3].compute(), X[-3:].compute()
         return np.concatenate([head, np.zeros(1001 - 6, dtype=X.dtype), tail])
-    return _zeros((1,) + X.shape[1:], X.dtype)
+    return _zeros((1, *X.shape[1:]), X.dtype)
 
 
 def _as_checked(X, checked):
@@ -132,7 +133,7 @@ def _block_weights(X, sample_weight):
     if is_dask_array(sample_weight):
         pieces = sample_weight.rechunk((X.chunks[0],)).to_delayed(optimize_graph=True)
         return list(pieces)
-    return [sample_weight[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
+    return [sample_weight[start:stop] for start, stop in itertools.pairwise(bounds)]
 
 
 def _tree(parts, combine, *args):
@@ -317,9 +318,9 @@ def _summarise(X, sample_weight, spec, coords=None):
     starts = _channel_starts(X, spec["channel_axis"])
     parts = []
     for index in np.ndindex(blocks.shape):
-        channel_start = 0 if spec["channel_axis"] is None else starts[
-            index[spec["channel_axis"]]
-        ]
+        channel_start = (
+            0 if spec["channel_axis"] is None else starts[index[spec["channel_axis"]]]
+        )
         block_coords = None if coords is None else coords.get(index)
         parts.append(
             delayed(_block_summary, pure=True)(
@@ -353,7 +354,7 @@ def _draw_coords(X, channel_axis, subsample, random_state, sample_weight):
     n_channels = 1 if channel_axis is None else X.shape[channel_axis]
     shape = _channel_shape(X.shape, channel_axis)
     n_values = math.prod(shape)
-    bounds = [np.cumsum((0,) + chunks) for chunks in X.chunks]
+    bounds = [np.cumsum((0, *chunks)) for chunks in X.chunks]
     starts = _channel_starts(X, channel_axis)
     grouped = {}
     for channel in range(n_channels):
@@ -402,7 +403,7 @@ def _checked_weights(estimator, X, sample_weight, checked):
     """Numpy weights checked here; dask weights checked for shape (values in blocks)."""
     if sample_weight is None:
         return None
-    rows = _zeros((X.shape[0],) + checked.shape[1:2], checked.dtype)
+    rows = _zeros((X.shape[0], *checked.shape[1:2]), checked.dtype)
     if is_dask_array(sample_weight):
         if sample_weight.ndim != 1 or sample_weight.shape[0] != X.shape[0]:
             # scikit-learn's message (the values are checked in the blocks)
@@ -665,7 +666,9 @@ def transform(estimator, X):
 
 def inverse_transform(estimator, X):
     """``estimator.inverse_transform(X)`` for a dask array of codes: lazy grey levels."""
-    checked = check_array(_sample(X), dtype="numeric", allow_nd=True, ensure_all_finite=False)
+    checked = check_array(
+        _sample(X), dtype="numeric", allow_nd=True, ensure_all_finite=False
+    )
     if X.shape[1] != estimator.n_features_in_:
         raise ValueError(
             f"X has {X.shape[1]} features, but ImageQuantizer is "
