@@ -1,10 +1,10 @@
-"""scikit-learn's estimator checks over several configurations of ImageQuantizer."""
+"""scikit-learn's estimator checks over several configurations of each estimator."""
 
 import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sk_imagequant import ImageQuantizer
+from sk_imagequant import ColorQuantizer, ImageQuantizer
 
 CONFIGURATIONS = [
     ImageQuantizer(),
@@ -18,6 +18,10 @@ CONFIGURATIONS = [
     ImageQuantizer(n_bins=300),
     ImageQuantizer(strategy="optimal"),
     ImageQuantizer(strategy="optimal", centers="centroid", channel_axis=-1),
+    ColorQuantizer(),
+    ColorQuantizer(n_colors=2, max_iter=1),
+    ColorQuantizer(n_colors=5, random_state=0),
+    ColorQuantizer(dither=True),
 ]
 
 
@@ -25,8 +29,11 @@ CONFIGURATIONS = [
 # columns included: ImageQuantizer then warns, by design, that it uses fewer
 # bins or that a channel is constant. Those two warnings are the documented
 # behaviour (tested in test_quantizer.py); any other warning stays an error.
+# Likewise ColorQuantizer warns when the data has fewer distinct colours than
+# n_colors (tested in test_color.py).
 @pytest.mark.filterwarnings("ignore:Channel [0-9]+ gets [0-9]+ bins? instead:UserWarning")
 @pytest.mark.filterwarnings("ignore:Channel [0-9]+ is constant:UserWarning")
+@pytest.mark.filterwarnings("ignore:ColorQuantizer found only [0-9]+ distinct:UserWarning")
 @parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=lambda estimator: {})
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
