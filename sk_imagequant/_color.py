@@ -223,6 +223,43 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self._fit_histogram()
 
     @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit the palette on every pixel, and return the codes of X.
+
+        The same codes as ``fit(X).transform(X)``, found from the codes of
+        the distinct colours of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (H, W, C), (n, H, W, C) or (n_samples, n_features)
+            A colour image, a stack of images, or a table of colours.
+
+        y : None
+            Ignored.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample (each index of the first axis).
+
+        Returns
+        -------
+        codes : ndarray of shape (H, W), (n, H, W) or (n_samples, 1)
+            As :meth:`transform` returns them.
+        """
+        if sample_weight is not None:
+            return self.fit(X, sample_weight=sample_weight).transform(X)
+        X, pixels = self._validate_pixels(X, reset=True)
+        self._check_magnitude(pixels)
+        colours, counts, inverse = distinct_colours(pixels, return_inverse=True)
+        self._histogram = colours, counts
+        self._fit_histogram()
+        if self._dithers(X):
+            return self._dither(X)
+        colour_codes = nearest_codes(
+            colours, self.palette_, self._codes_dtype(), distinct=True
+        )
+        return colour_codes[inverse].reshape(_codes_shape(X))
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
         """Add the pixels of X to those seen so far, and refit the palette on them all.
 

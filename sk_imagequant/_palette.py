@@ -50,7 +50,7 @@ def _unpack_keys(keys, n_channels):
     return colours
 
 
-def distinct_colours(pixels, weights=None):
+def distinct_colours(pixels, weights=None, *, return_inverse=False):
     """The distinct rows of ``pixels`` and their total weights.
 
     Parameters
@@ -64,7 +64,19 @@ def distinct_colours(pixels, weights=None):
     colours : ndarray of shape (n_colours, n_channels), same dtype
         Sorted in lexicographic order; colours of zero total weight dropped.
     counts : ndarray of shape (n_colours,), float64
+    inverse : ndarray of shape (n_pixels,), int
+        With ``return_inverse=True`` (and no weights): the index of each
+        pixel's colour in ``colours``.
     """
+    if return_inverse:
+        if pixels.dtype == np.uint8 and 1 <= pixels.shape[1] <= 8:
+            keys, inverse = np.unique(_pack_keys(pixels), return_inverse=True)
+            colours = _unpack_keys(keys, pixels.shape[1])
+        else:
+            colours, inverse = np.unique(pixels, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        counts = np.bincount(inverse, minlength=colours.shape[0]).astype(np.float64)
+        return colours, counts, inverse
     if pixels.dtype == np.uint8 and 1 <= pixels.shape[1] <= 8:
         keys = _pack_keys(pixels)
         if weights is None:
@@ -154,7 +166,7 @@ def _nearest_float64(points, palette):
     return codes
 
 
-def nearest_codes(pixels, palette, dtype=np.uint8, out=None):
+def nearest_codes(pixels, palette, dtype=np.uint8, out=None, *, distinct=False):
     """Code of the nearest palette entry of every pixel, exactly.
 
     Nearest by squared Euclidean distance, ties to the lower index. uint8
@@ -170,6 +182,9 @@ def nearest_codes(pixels, palette, dtype=np.uint8, out=None):
     palette : ndarray of shape (n_entries, n_channels)
     dtype : dtype of the codes
     out : ndarray of shape (n_pixels,), optional
+    distinct : bool, default=False
+        Whether the pixels are known to be distinct colours (not worth
+        deduplicating).
 
     Returns
     -------
@@ -185,7 +200,7 @@ def nearest_codes(pixels, palette, dtype=np.uint8, out=None):
     pal = palette.astype(np.float32 if exact32 else np.float64)
     for start in range(0, pixels.shape[0], CHUNK_PIXELS):
         chunk = pixels[start : start + CHUNK_PIXELS]
-        if exact32 and n_channels <= 4:
+        if exact32 and n_channels <= 4 and not distinct:
             keys, inverse = np.unique(_pack_keys(chunk), return_inverse=True)
             colours = _unpack_keys(keys, n_channels).astype(np.float32)
             codes[start : start + chunk.shape[0]] = _nearest_float32(colours, pal)[
@@ -354,18 +369,18 @@ def wu_palette(colours, counts, n_colors):
 def cell_means(colours, counts, bits):
     """Weighted mean colour and weight of each occupied cell of ``bits`` bits a channel."""
     shift = 8 - bits
-    cells = (colours >> shift).astype(np.intp)
     index = np.zeros(colours.shape[0], dtype=np.intp)
     for channel in range(colours.shape[1]):
-        index = (index << bits) | cells[:, channel]
-    occupied, inverse = np.unique(index, return_inverse=True)
-    weights = np.bincount(inverse, weights=counts, minlength=occupied.size)
-    values = colours.astype(np.float64)
+        index <<= bits
+        index |= colours[:, channel] >> shift
+    size = 1 << (bits * colours.shape[1])
+    weights = np.bincount(index, weights=counts, minlength=size)
+    occupied = np.flatnonzero(weights)
     means = np.empty((occupied.size, colours.shape[1]))
     for channel in range(colours.shape[1]):
-        means[:, channel] = np.bincount(
-            inverse, weights=counts * values[:, channel], minlength=occupied.size
-        )
+        sums = np.bincount(index, weights=counts * colours[:, channel], minlength=size)
+        means[:, channel] = sums[occupied]
+    weights = weights[occupied]
     means /= weights[:, np.newaxis]
     return means, weights
 

@@ -385,3 +385,10 @@ def test_whole_float_codes_are_accepted(photo_like):
     quantizer = ColorQuantizer(n_colors=4).fit(photo_like)
     colours = quantizer.inverse_transform(np.array([[3.0], [0.0]]))
     assert_array_equal(colours, quantizer.palette_[[3, 0]])
+
+
+@pytest.mark.parametrize("scale", [None, 255.0])
+def test_fit_transform_equals_fit_then_transform(photo_like, scale):
+    image = photo_like if scale is None else photo_like / scale
+    codes = ColorQuantizer(n_colors=9).fit_transform(image)
+    assert_array_equal(codes, ColorQuantizer(n_colors=9).fit(image).transform(image))
