@@ -1,4 +1,5 @@
-"""Figures of a fitted :class:`~sk_imagequant.ImageQuantizer`.
+"""Figures of a fitted :class:`~sk_imagequant.ImageQuantizer` or
+:class:`~sk_imagequant.ColorQuantizer`.
 
 matplotlib is imported here and nowhere else in the package: it comes with the
 ``plot`` extra (``pip install "sk_imagequant[plot]"``), and importing
@@ -15,7 +16,7 @@ except ImportError as error:
         'sk_imagequant.plot needs matplotlib: pip install "sk_imagequant[plot]"'
     ) from error
 
-__all__ = ["QuantizationDisplay"]
+__all__ = ["PaletteDisplay", "QuantizationDisplay"]
 
 # Histogram and line colours of the channels of a colour image.
 _CHANNEL_COLOURS = ("tab:red", "tab:green", "tab:blue", "0.4")
@@ -173,6 +174,145 @@ class QuantizationDisplay:
             ax[2], image, self.bin_edges, self.bin_centers
         )
         ax[2].set_title("histogram: bin edges (dashed), centres (solid)")
+        self.ax_ = ax
+        self.figure_ = ax[0].figure
+        return self
+
+
+class PaletteDisplay:
+    """A colour image, its rendering with a palette, and the palette's swatches.
+
+    Three panels: the image, the image decoded from its codes, and the
+    palette as a grid of colour swatches in code order (row by row). Make
+    one with :meth:`from_estimator`; the constructor takes the arrays ready
+    made. Follows scikit-learn's display convention: :meth:`plot` draws and
+    stores the matplotlib objects in attributes ending with ``_``.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, C)
+        The image, channels last (3 or 4 channels).
+    rendering : ndarray of shape (H, W, C)
+        The image decoded from its codes,
+        ``quantizer.inverse_transform(quantizer.transform(image))``.
+    palette : ndarray of shape (n_colors, C)
+        The palette, as ``ColorQuantizer.palette_``.
+    label : str, default=None
+        Title of the rendering panel. ``None`` says how many colours.
+
+    Attributes
+    ----------
+    figure_ : matplotlib Figure
+        The figure the panels are in.
+    ax_ : ndarray of 3 matplotlib Axes
+        The panels: image, rendering, palette.
+    image_ : matplotlib AxesImage
+        The image.
+    rendering_ : matplotlib AxesImage
+        The rendering.
+    swatches_ : matplotlib AxesImage
+        The palette, one square a colour.
+
+    See Also
+    --------
+    sk_imagequant.ColorQuantizer : The quantizer whose palette is drawn.
+    QuantizationDisplay : The same for grey levels, with histograms.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sk_imagequant import ColorQuantizer
+    >>> from sk_imagequant.plot import PaletteDisplay
+    >>> image = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    >>> quantizer = ColorQuantizer(n_colors=5).fit(image)
+    >>> display = PaletteDisplay.from_estimator(quantizer, image)
+    >>> display.ax_[1].get_title(), display.swatches_.get_array().shape
+    ('5 colours', (2, 3, 3))
+    """
+
+    def __init__(self, image, rendering, palette, *, label=None):
+        self.image = image
+        self.rendering = rendering
+        self.palette = palette
+        self.label = label
+
+    @classmethod
+    def from_estimator(cls, quantizer, image, *, label=None, ax=None):
+        """Quantise ``image`` with a fitted ``ColorQuantizer`` and draw the three panels.
+
+        Parameters
+        ----------
+        quantizer : ColorQuantizer
+            A fitted quantizer.
+        image : array-like of shape (H, W, C)
+            The colour image to encode and decode.
+        label : str, default=None
+            Title of the rendering panel; ``None`` says how many colours.
+        ax : sequence of 3 matplotlib Axes, default=None
+            Where to draw the image, the rendering and the palette. ``None``
+            makes a new figure.
+
+        Returns
+        -------
+        display : PaletteDisplay
+        """
+        check_is_fitted(quantizer)
+        image = np.asarray(image)
+        rendering = quantizer.inverse_transform(quantizer.transform(image))
+        display = cls(image, rendering, quantizer.palette_, label=label)
+        return display.plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw the image, the rendering and the palette's swatches.
+
+        Parameters
+        ----------
+        ax : sequence of 3 matplotlib Axes, default=None
+            Where to draw the image, the rendering and the palette. ``None``
+            makes a new figure with :func:`matplotlib.pyplot.subplots`.
+
+        Returns
+        -------
+        display : PaletteDisplay
+            ``self``, with its ``figure_`` and ``ax_`` set.
+        """
+        image = np.asarray(self.image)
+        rendering = np.asarray(self.rendering)
+        palette = np.asarray(self.palette)
+        if image.ndim != 3 or image.shape[-1] not in (3, 4):
+            raise ValueError(
+                "The image must be (H, W, C) with 3 or 4 channels last, got shape "
+                f"{image.shape}."
+            )
+        if rendering.shape != image.shape:
+            raise ValueError(
+                f"The rendering has shape {rendering.shape}, the image {image.shape}: "
+                "they must be the same."
+            )
+        if palette.ndim != 2 or palette.shape[1] != image.shape[-1]:
+            raise ValueError(
+                f"The palette must be (n_colors, {image.shape[-1]}), got shape "
+                f"{palette.shape}."
+            )
+        ax = _three_axes(ax)
+        low, high = _display_range(image)
+        self.image_ = _show_image(ax[0], image, low, high)
+        ax[0].set_title("image")
+        self.rendering_ = _show_image(ax[1], rendering, low, high)
+        n_colors = palette.shape[0]
+        ax[1].set_title(f"{n_colors} colours" if self.label is None else self.label)
+        # The swatches, row by row; the cells after the last colour are white.
+        n_columns = int(np.ceil(np.sqrt(n_colors)))
+        n_rows = -(-n_colors // n_columns)
+        grid = np.ones((n_rows * n_columns, palette.shape[1]))
+        grid[:, 3:] = 1.0  # opaque padding for RGBA
+        grid[:n_colors] = np.clip((palette - low) / (high - low), 0.0, 1.0)
+        grid = grid.reshape(n_rows, n_columns, palette.shape[1])
+        self.swatches_ = ax[2].imshow(grid, interpolation="nearest")
+        ax[2].set_axis_off()
+        ax[2].set_title(f"palette, in code order ({n_colors} colours)")
         self.ax_ = ax
         self.figure_ = ax[0].figure
         return self

@@ -392,3 +392,24 @@ def test_fit_transform_equals_fit_then_transform(photo_like, scale):
     image = photo_like if scale is None else photo_like / scale
     codes = ColorQuantizer(n_colors=9).fit_transform(image)
     assert_array_equal(codes, ColorQuantizer(n_colors=9).fit(image).transform(image))
+
+
+def test_palette_display_draws_image_rendering_and_swatches(photo_like):
+    from sk_imagequant.plot import PaletteDisplay
+
+    quantizer = ColorQuantizer(n_colors=7).fit(photo_like)
+    display = PaletteDisplay.from_estimator(quantizer, photo_like, label="seven")
+    assert len(display.ax_) == 3
+    assert display.ax_[1].get_title() == "seven"
+    swatches = display.swatches_.get_array()
+    assert swatches.shape == (3, 3, 3)
+    assert_allclose(swatches.reshape(-1, 3)[:7], quantizer.palette_ / 255)
+    assert_allclose(swatches.reshape(-1, 3)[7:], 1.0)  # white padding
+    rendering = display.rendering_.get_array()
+    assert_allclose(rendering, quantizer.palette_[quantizer.transform(photo_like)] / 255)
+    display.figure_.clear()
+    import matplotlib.pyplot as plt
+
+    plt.close(display.figure_)
+    with pytest.raises(ValueError, match=r"The palette must be \(n_colors, 3\)"):
+        PaletteDisplay(photo_like, photo_like, quantizer.palette_[:, :2]).plot()
