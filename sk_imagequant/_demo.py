@@ -17,7 +17,7 @@ from sklearn.base import clone
 from sklearn.preprocessing import KBinsDiscretizer
 
 from ._packing import pack_codes
-from ._quantizer import ImageQuantizer
+from ._quantizer import MAX_MAGNITUDE, ImageQuantizer
 from .datasets import FaceNotAvailableError, load_face
 
 STRATEGIES = ("uniform", "quantile", "kmeans", "optimal")
@@ -100,7 +100,14 @@ def demo(output="sk_imagequant-demo", image_path=None, n_bins=8):
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        results = [quantize(image, strategy, n_bins) for strategy in STRATEGIES]
+        try:
+            results = [quantize(image, strategy, n_bins) for strategy in STRATEGIES]
+        except (ValueError, TypeError) as error:  # an image no quantizer takes
+            print(
+                f"sk_imagequant demo: error: cannot quantise {name}: {error}",
+                file=sys.stderr,
+            )
+            return 2
         print_strategies(results, n_bins, image)
         print_memory(image, results, n_bins)
         curves = rate_distortion(image)
@@ -112,6 +119,7 @@ def demo(output="sk_imagequant-demo", image_path=None, n_bins=8):
     except OSError as error:  # the folder cannot be made, or a file written
         print(f"sk_imagequant demo: error: cannot write figures: {error}", file=sys.stderr)
         return 2
+    colour_section(output)
     return 0
 
 
@@ -154,6 +162,12 @@ def read_image(path):
         )
     if image.dtype.kind == "f" and not np.isfinite(image).all():
         raise ValueError(f"cannot use image {path!r}: it holds NaN or infinite values")
+    magnitude = float(np.abs(image).max()) if image.dtype.kind == "f" else 0.0
+    if magnitude > MAX_MAGNITUDE:
+        raise ValueError(
+            f"cannot use image {path!r}: its values reach {magnitude:g}, "
+            f"beyond the {MAX_MAGNITUDE:g} in magnitude a fit takes; rescale it"
+        )
     return image.astype(np.uint8) if image.dtype.kind == "b" else image
 
 
@@ -412,3 +426,75 @@ def write_figures(output, image, results, curves):
     print(f"Wrote {len(written)} figures to {os.path.abspath(output)}:")
     for path in written:
         print(f"  {os.path.basename(path)}")
+
+
+def colour_section(output, n_colors_list=(16, 64, 256)):
+    """China.jpg reduced to a palette by ColorQuantizer, scikit-learn's recipe and Pillow.
+
+    Prints the error and time of each method at each palette size, and
+    writes ``colour.png`` (the image, its rendering and the palette) when
+    matplotlib is installed.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.datasets import load_sample_image
+    from sklearn.utils import shuffle
+
+    from ._color import ColorQuantizer
+
+    china = load_sample_image("china.jpg")
+    pixels = china.reshape(-1, 3)
+    methods = {"ColorQuantizer": None, "KMeans, 1000 pixels": None}
+    try:
+        from PIL import Image
+    except ImportError:
+        Image = None
+    else:
+        for name in ("MEDIANCUT", "MAXCOVERAGE", "FASTOCTREE"):
+            methods[f"Pillow {name.lower()}"] = getattr(Image.Quantize, name)
+
+    def render(method, n_colors):
+        if method == "ColorQuantizer":
+            quantizer = ColorQuantizer(n_colors=n_colors)
+            return quantizer.inverse_transform(quantizer.fit_transform(china))
+        if method == "KMeans, 1000 pixels":  # scikit-learn's recipe
+            floats = pixels / 255
+            sample = shuffle(floats, random_state=0, n_samples=1000)
+            kmeans = KMeans(n_clusters=n_colors, random_state=0).fit(sample)
+            return 255 * kmeans.cluster_centers_[kmeans.predict(floats)]
+        picture = Image.fromarray(china).quantize(
+            colors=n_colors, method=methods[method], dither=Image.Dither.NONE
+        )
+        return np.asarray(picture.convert("RGB"))
+
+    print(f"Colour: china.jpg {china.shape}, {len(np.unique(pixels, axis=0))} colours")
+    print("  MSE of the rendering (time of one fit and mapping, ms)")
+    print(f"  {'method':<22} " + " ".join(f"{n:>17}" for n in n_colors_list))
+    for method in methods:
+        cells = []
+        for n_colors in n_colors_list:
+            start = time.perf_counter()
+            rendering = render(method, n_colors)
+            milliseconds = 1e3 * (time.perf_counter() - start)
+            error = np.mean(
+                np.square(np.asarray(rendering, np.float64).reshape(-1, 3) - pixels)
+            )
+            cells.append(f"{error:>8.2f} ({milliseconds:>5.0f})")
+        print(f"  {method:<22} " + " ".join(cells))
+    if Image is None:
+        print("  (Pillow is not installed: its methods are left out)")
+    try:
+        from .plot import PaletteDisplay, _headless_subplots
+    except ImportError:
+        print()
+        return
+    figure, axes = _headless_subplots(1, 3, (13, 3.6))
+    quantizer = ColorQuantizer(n_colors=64).fit(china)
+    PaletteDisplay.from_estimator(quantizer, china, ax=axes)
+    path = os.path.join(output, "colour.png")
+    try:
+        os.makedirs(output, exist_ok=True)
+        figure.savefig(path, dpi=80)
+    except OSError as error:
+        print(f"sk_imagequant demo: error: cannot write {path}: {error}", file=sys.stderr)
+        return
+    print(f"Wrote {path}\n")

@@ -160,7 +160,7 @@ def encode(values, bin_edges, codes_dtype, out=None):
             out[...] = np.searchsorted(inner_edges, piece, side="right")
 
         return _map_chunks(search, values, codes)
-    key = (bin_edges.tobytes(), values.dtype.str, codes_dtype.str)
+    key = (bin_edges.tobytes(), values.dtype.newbyteorder("=").str, codes_dtype.str)
     table, pair_table = _encoding_tables(*key)
     index = table_index(values)
     if pair_table is not None and index.flags.c_contiguous and codes.flags.c_contiguous:

@@ -35,16 +35,22 @@ def table_index(values):
 
     They index a table with one entry per value of the type. For signed
     types the two's-complement view sends negative values to the upper half
-    of the table, where :func:`table_values` puts them too.
+    of the table, where :func:`table_values` puts them too. The view keeps
+    the values' byte order (a big-endian image is read as such, without a
+    copy); ``np.bincount`` and ``np.take`` swap the bytes chunk by chunk.
     """
     if values.dtype.kind == "b":
         return values.view(np.uint8)
-    return values.view(np.dtype(f"u{values.dtype.itemsize}"))
+    unsigned = np.dtype(f"u{values.dtype.itemsize}")
+    return values.view(unsigned.newbyteorder(values.dtype.byteorder))
 
 
 def table_values(dtype):
-    """Every value of the 8- or 16-bit ``dtype``, in the order of :func:`table_index`."""
-    dtype = np.dtype(dtype)
+    """Every value of the 8- or 16-bit ``dtype``, in the order of :func:`table_index`.
+
+    In native byte order, whatever the order of ``dtype``.
+    """
+    dtype = np.dtype(dtype).newbyteorder("=")
     if dtype.kind == "b":
         return np.arange(2, dtype=np.uint8)
     unsigned = np.arange(1 << (8 * dtype.itemsize), dtype=f"u{dtype.itemsize}")
@@ -56,19 +62,21 @@ def chunks(size, chunk=CHUNK):
     return (slice(start, start + chunk) for start in range(0, size, chunk))
 
 
-def flat_chunks(values, weights=None):
+def flat_chunks(values, weights=None, mask=None):
     """Flat chunks of ``values`` (and of ``weights``, the same shape), in step.
 
     Slices when the arrays are C-contiguous; otherwise a buffered
     ``np.nditer`` copies ``CHUNK`` items at a time, so no full-size copy of a
     strided view (a colour channel, a transposed image) is made. Yields
     ``(values_chunk, weights_chunk or None)``, valid until the next one.
+    With a boolean ``mask`` of the same shape, the items where it is True are
+    left out (masked pixels do not count).
     """
-    operands = [values] if weights is None else [values, weights]
+    operands = [values] + [op for op in (weights, mask) if op is not None]
     if all(operand.flags.c_contiguous for operand in operands):
         flats = [operand.reshape(-1) for operand in operands]
-        for piece in chunks(values.size):
-            yield flats[0][piece], None if weights is None else flats[1][piece]
+        pieces = ([flat[piece] for flat in flats] for piece in chunks(values.size))
+        yield from _select(pieces, weights is not None, mask is not None)
         return
     with np.nditer(
         operands,
@@ -76,17 +84,31 @@ def flat_chunks(values, weights=None):
         op_flags=[["readonly"]] * len(operands),
         buffersize=CHUNK,
     ) as iterator:
-        for pieces in iterator:
-            if weights is None:
-                yield pieces, None
-            else:
-                yield pieces[0], pieces[1]
+        # One operand: the iterator yields arrays; several: tuples of them.
+        yield from _select(
+            (list(pieces) if len(operands) > 1 else [pieces] for pieces in iterator),
+            weights is not None,
+            mask is not None,
+        )
 
 
-def _table_counts(values, weights):
+def _select(pieces, weighted, masked):
+    """``(values, weights or None)`` of each list of chunks, without the masked items."""
+    for operands in pieces:
+        values = operands[0]
+        weights = operands[1] if weighted else None
+        if masked:
+            keep = ~operands[-1]
+            values = values[keep]
+            weights = None if weights is None else weights[keep]
+        yield values, weights
+
+
+def _table_counts(values, weights, mask):
     """Weight of every value of the 8/16-bit type of ``values``, by table index."""
     n_entries = 1 << (8 * max(values.dtype.itemsize, 1))
-    if weights is None and values.dtype.itemsize == 1 and values.flags.c_contiguous:
+    paired = weights is None and mask is None and values.dtype.itemsize == 1
+    if paired and values.flags.c_contiguous:
         # Two pixels at a time: bytes viewed in pairs index a 65536-bin
         # histogram, half the values to count; its rows and columns are the
         # first and second pixel of each pair.
@@ -101,14 +123,14 @@ def _table_counts(values, weights):
         counts[index[2 * n_pairs :]] += 1
         return counts
     counts = np.zeros(n_entries, dtype=np.int64 if weights is None else np.float64)
-    for piece, piece_weights in flat_chunks(values, weights):
+    for piece, piece_weights in flat_chunks(values, weights, mask):
         counts += np.bincount(
             table_index(piece), weights=piece_weights, minlength=n_entries
         )
     return counts
 
 
-def level_counts(values, weights=None):
+def level_counts(values, weights=None, mask=None):
     """Distinct grey levels of integer ``values`` and their total weight.
 
     Exact on every value. The values are counted in chunks of ``CHUNK``, so
@@ -121,6 +143,8 @@ def level_counts(values, weights=None):
         Values spanning at most ``MAX_HISTOGRAM_LEVELS`` levels.
     weights : ndarray of float of the same shape, or None
         Weight of each value; ``None`` counts each value once.
+    mask : ndarray of bool of the same shape, or None
+        True where a value is masked: it does not count.
 
     Returns
     -------
@@ -137,20 +161,40 @@ def level_counts(values, weights=None):
     """
     if is_histogram_dtype(values.dtype):
         levels = table_values(values.dtype)
-        counts = _table_counts(values, weights)[: levels.size]  # bool: 2 levels
+        counts = _table_counts(values, weights, mask)[: levels.size]  # bool: 2 levels
         if values.dtype.kind == "i":  # negative values sit in the upper half
             half = levels.size // 2
             counts, levels = np.roll(counts, half), np.roll(levels, half)
         present = np.flatnonzero(counts > 0)
         return levels[present].astype(np.float64), counts[present].astype(np.float64)
-    low = int(values.min())
-    n_levels = int(values.max()) - low + 1
+    # Wider integers spanning at most MAX_HISTOGRAM_LEVELS levels: offsets
+    # from the minimum, taken in the values' own type (no overflow, even for
+    # uint64 values at or above 2**63).
+    if mask is not None:
+        values = values[~mask]
+        weights = None if weights is None else weights[~mask]
+        mask = None
+    low = values.min()
+    n_levels = int(values.max()) - int(low) + 1
     counts = np.zeros(n_levels, dtype=np.float64)
     for piece, piece_weights in flat_chunks(values, weights):
-        offsets = piece.astype(np.intp) - low
+        offsets = np.subtract(piece, low, dtype=low.dtype).astype(np.intp)
         counts += np.bincount(offsets, weights=piece_weights, minlength=n_levels)
     present = np.flatnonzero(counts > 0)
-    return (present + low).astype(np.float64), counts[present]
+    levels = (present.astype(low.dtype) + low).astype(np.float64)
+    return _merge_equal_levels(levels, counts[present])
+
+
+def _merge_equal_levels(levels, counts):
+    """Sum the counts of levels made equal by their conversion to float64.
+
+    Integers beyond 2**53 in magnitude are not all floats: like
+    ``KBinsDiscretizer``, which works in float64, neighbours become one level.
+    """
+    if levels.size < 2 or np.all(levels[1:] > levels[:-1]):
+        return levels, counts
+    starts = np.flatnonzero(np.r_[True, levels[1:] > levels[:-1]])
+    return levels[starts], np.add.reduceat(counts, starts)
 
 
 def value_counts(values, weights=None):

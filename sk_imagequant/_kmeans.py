@@ -117,7 +117,14 @@ def edges_from_centres(centres, low, high):
     return np.r_[low, 0.5 * (centres[1:] + centres[:-1]), high]
 
 
-def lloyd_pixels(levels, counts, centres, max_iter=300):
+#: How far (relative to the span of the levels, plus the midpoint's own
+#: magnitude) ``KMeans``' centres can stray from the replay's through the
+#: rounding of its sums: its float64 sums over ``n`` pixels are off by at
+#: most ``n * 2**-53`` relative, below ``2**-24`` up to 2**29 pixels.
+CERTAIN_SLACK = 2.0**-24
+
+
+def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=8):
     """scikit-learn's Lloyd k-means on every pixel, replayed on the histogram.
 
     The iterations of ``sklearn.cluster.KMeans(init=centres, n_init=1)`` fitted
@@ -131,6 +138,10 @@ def lloyd_pixels(levels, counts, centres, max_iter=300):
     level, where ``KMeans`` takes whichever ``np.argpartition`` returns. Runs
     until no level changes cluster.
 
+    Where a level lies within rounding reach of a midpoint
+    (:data:`CERTAIN_SLACK`), ``KMeans`` may send it either way: the replay
+    follows both, up to ``max_runs`` runs in all.
+
     Parameters
     ----------
     levels : ndarray of float64, increasing
@@ -140,37 +151,102 @@ def lloyd_pixels(levels, counts, centres, max_iter=300):
         Initial centres.
     max_iter : int
         A bound on the iterations, as in ``KMeans``.
+    max_runs : int
+        A bound on the runs followed.
 
     Returns
     -------
-    centres : ndarray of float64, sorted
+    runs : list of ndarray of float64, sorted
+        The centres each run ends on; the first is the run ``KMeans``'
+        rounding takes, as far as it can be redone.
+    certain : bool
+        True when ``KMeans``' run on the pixels is certainly one of the runs
+        followed, up to where it stops (at its tolerance): no level was
+        ambiguous beyond ``max_runs``, no cluster was empty or shared its
+        centre, and every run converged. The run followed further has no
+        more squared error than any of its earlier states, so the least of
+        the runs' errors is then at most ``KMeans``'. When False, its run may
+        have gone elsewhere.
     """
-    centres = np.sort(np.asarray(centres, dtype=np.float64))
     prefix = _prefix_sums(levels, counts)
     mean = float(np.sum(counts * levels) / np.sum(counts))
-    bounds = None
-    for _ in range(max_iter):
-        # The sorted centres' clusters are runs of consecutive levels; a
-        # level exactly halfway goes to the lower centre, unless rounding
-        # says otherwise.
-        midpoints = 0.5 * (centres[1:] + centres[:-1])
-        starts = levels.searchsorted(midpoints, "right")
-        _kmeans_rounding(levels, mean, centres, midpoints, starts)
-        # Equal centres: KMeans gives their pixels to the first; the others
-        # stay empty (and are relocated).
-        for i in np.flatnonzero(centres[1:] == centres[:-1])[::-1]:
-            starts[i] = starts[i + 1] if i + 1 < starts.size else levels.size
-        if bounds is not None and (starts == bounds[1:-1]).all():
-            break
-        bounds = np.concatenate(([0], starts, [levels.size]))
-        weight, offset = _bin_sums(prefix, bounds)
-        if not weight.all():
-            empty = np.flatnonzero(weight == 0)
-            _relocate(levels, counts, centres, bounds, weight, offset, empty)
-        filled = weight > 0
-        shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
-        centres = np.sort(np.where(filled, levels[0] + shifts, centres))
-    return centres
+    slack = CERTAIN_SLACK * (levels[-1] - levels[0])
+    runs, certain = [], True
+    # Each pending run: its centres, its last bounds, the starts of its bins
+    # for the next step if already chosen, and the iterations it has left.
+    pending = [(np.sort(np.asarray(centres, dtype=np.float64)), None, None, max_iter)]
+    while pending:
+        centres, bounds, starts, left = pending.pop()
+        while True:
+            if starts is None:
+                if left == 0:
+                    certain = False
+                    runs.append(centres)
+                    break
+                left -= 1
+                starts, others = _assign(levels, mean, centres, slack)
+                if others is None:
+                    certain = False
+                elif others:
+                    if len(runs) + len(pending) + 1 + len(others) > max_runs:
+                        certain = False
+                    else:
+                        pending.extend((centres, bounds, other, left) for other in others)
+            if bounds is not None and (starts == bounds[1:-1]).all():
+                runs.append(centres)
+                break
+            bounds = np.concatenate(([0], starts, [levels.size]))
+            weight, offset = _bin_sums(prefix, bounds)
+            if not weight.all():
+                certain = False
+                empty = np.flatnonzero(weight == 0)
+                _relocate(levels, counts, centres, bounds, weight, offset, empty)
+            filled = weight > 0
+            shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
+            centres = np.sort(np.where(filled, levels[0] + shifts, centres))
+            starts = None
+    return runs, certain
+
+
+def _assign(levels, mean, centres, slack):
+    """One assignment step: the first level of each bin but the first.
+
+    Returns the starts ``KMeans``' rounding gives, as far as it can be
+    redone, and the other starts it could give: a list of arrays (empty when
+    no level is ambiguous), or None when there are too many to follow (two
+    or more levels within reach of one midpoint).
+    """
+    # The sorted centres' clusters are runs of consecutive levels; a level
+    # exactly halfway goes to the lower centre, unless rounding says otherwise.
+    midpoints = 0.5 * (centres[1:] + centres[:-1])
+    starts = levels.searchsorted(midpoints, "right")
+    _kmeans_rounding(levels, mean, centres, midpoints, starts)
+    # Equal centres: KMeans gives their pixels to the first; the others stay
+    # empty (and are relocated).
+    for i in np.flatnonzero(centres[1:] == centres[:-1])[::-1]:
+        starts[i] = starts[i + 1] if i + 1 < starts.size else levels.size
+    # Rounding near centres a few ulps apart can say a later bin starts
+    # before an earlier one: the bins stay runs, in order.
+    np.maximum.accumulate(starts, out=starts)
+    reach = slack + CERTAIN_SLACK * np.abs(midpoints)
+    first = levels.searchsorted(midpoints - reach, "left")
+    last = levels.searchsorted(midpoints + reach, "right")
+    near = np.flatnonzero(last > first)
+    if near.size == 0:
+        return starts, []
+    if np.any(last[near] - first[near] > 1) or near.size > 3:
+        return starts, None
+    # One level near each of these midpoints: it may go to either side.
+    others = []
+    for flips in range(1, 1 << near.size):
+        other = starts.copy()
+        for bit, i in enumerate(near):
+            if flips >> bit & 1:
+                other[i] = first[i] if starts[i] != first[i] else last[i]
+        np.maximum.accumulate(other, out=other)
+        if not np.array_equal(other, starts):
+            others.append(other)
+    return starts, others
 
 
 def _kmeans_rounding(levels, mean, centres, midpoints, starts):

@@ -29,10 +29,12 @@ from ._kmeans import (
 )
 from ._metrics import integer_data_range, peak_signal_noise_ratio, psnr_from_mse
 from ._optimal import optimal_bin_edges
+from ._quantiles import quantile_bin_edges
 
-# The quantile definition handed to KBinsDiscretizer, fixed so that results do
-# not move with scikit-learn's default. On weighted distinct levels it gives
-# exactly the edges it gives on every pixel.
+# The quantile definition of KBinsDiscretizer, fixed so that results do not
+# move with scikit-learn's default. Unweighted, its edges are read from the
+# histogram (_quantiles.py) bit for bit as np.percentile finds them on every
+# pixel; weighted, KBinsDiscretizer is fitted on the weighted levels.
 QUANTILE_METHOD = "averaged_inverted_cdf"
 
 # Larger float values would overflow the squared errors in float64.
@@ -228,9 +230,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         if _dask.is_dask_array(X):
             return _dask.fit(self, X, sample_weight)
-        X = validate_data(self, X, dtype="numeric", allow_nd=True)
+        X, mask = self._validate_values(X, reset=True)
         histograms, exact = [], True
-        for values, weights in self._channel_values_and_weights(X, sample_weight):
+        for values, weights in self._channel_values_and_weights(X, sample_weight, mask):
             if fits_histogram(values):
                 histograms.append(level_counts(values, weights))
             else:
@@ -241,7 +243,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             exact and max(levels.size for levels, _ in histograms) <= MAX_HISTOGRAM_LEVELS
         )
         self._histograms = histograms if exact else None
-        return self._fit_histograms(histograms)
+        return self._fit_histograms(histograms, weighted=sample_weight is not None)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -257,7 +259,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Tiles are blocks of rows (or of images, for a stack): as in
         scikit-learn, every call must have the same number of columns. A call
         after :meth:`fit` adds to the values fit counted; :meth:`fit` starts
-        afresh.
+        afresh. Each call only counts its tile: the bins are fitted once, when
+        first needed (a fitted attribute read, :meth:`transform`,
+        :meth:`score`), so ``k`` calls cost the counting plus about one fit.
 
         Parameters
         ----------
@@ -297,8 +301,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         if _dask.is_dask_array(X):
             return _dask.partial_fit(self, X, sample_weight)
-        X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=first_call)
-        channels = self._channel_values_and_weights(X, sample_weight)
+        X, mask = self._validate_values(X, reset=first_call)
+        channels = self._channel_values_and_weights(X, sample_weight, mask)
         if not first_call and len(channels) != len(self._histograms):
             raise ValueError(
                 f"The data has {len(channels)} channels, but ImageQuantizer was "
@@ -324,7 +328,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 )
             histograms.append(histogram)
         self._histograms = histograms
-        return self._fit_histograms(histograms)
+        weighted = sample_weight is not None or (not first_call and self._weighted)
+        return self._fit_histograms(histograms, weighted=weighted, when_needed=True)
 
     def transform(self, X):
         """Replace each value by the code of its bin.
@@ -342,8 +347,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if _dask.is_dask_array(X):
             return _dask.transform(self, X)
-        X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=False)
-        return self._encode(X)
+        X, mask = self._validate_values(X, reset=False)
+        return _masked(self._encode(X), mask)
 
     def inverse_transform(self, X):
         """Map codes back to grey levels, the centres of their bins.
@@ -361,13 +366,14 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if _dask.is_dask_array(X):
             return _dask.inverse_transform(self, X)
-        codes = check_array(X, dtype="numeric", allow_nd=True, ensure_all_finite=False)
+        codes, mask = _unmasked(X)
+        codes = check_array(codes, dtype="numeric", allow_nd=True, ensure_all_finite=False)
         if codes.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {codes.shape[1]} features, but ImageQuantizer is "
                 f"expecting {self.n_features_in_} features as input."
             )
-        return self._decode(codes)
+        return _masked(self._decode(_zero_where(codes, mask)), mask)
 
     def encode(self, image):
         """Codes of an array of any shape and size, with the fitted bins.
@@ -386,7 +392,11 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if _dask.is_dask_array(image):
             return _dask.encode(self, image)
-        return self._encode(_check_any_shape(image, name="image"))
+        image, mask = _unmasked(image)
+        image = _check_any_shape(image, name="image", ensure_all_finite=mask is None)
+        if mask is not None:
+            _check_finite(image, mask)
+        return _masked(self._encode(image), mask)
 
     def decode(self, codes):
         """Grey levels of codes of any shape, the centres of their bins.
@@ -403,8 +413,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if _dask.is_dask_array(codes):
             return _dask.decode(self, codes)
+        codes, mask = _unmasked(codes)
         codes = _check_any_shape(codes, name="codes", ensure_all_finite=False)
-        return self._decode(codes)
+        return _masked(self._decode(_zero_where(codes, mask)), mask)
 
     def score(self, X, y=None):
         """Peak signal-to-noise ratio of ``decode(encode(X))`` against X, in dB.
@@ -430,72 +441,128 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if _dask.is_dask_array(X):
             return _dask.score(self, X)
-        X = validate_data(self, X, dtype="numeric", allow_nd=True, reset=False)
+        X, mask = self._validate_values(X, reset=False)
+        _check_magnitude(X, mask)
         if X.dtype.kind in "biu":
-            data_range = integer_data_range(X.dtype, has_negative=bool(X.min() < 0))
+            low = X.min() if mask is None else X[~mask].min()
+            data_range = integer_data_range(X.dtype, has_negative=bool(low < 0))
         else:
             data_range = max(float(edges[-1] - edges[0]) for edges in self.bin_edges_)
             data_range = data_range or 1.0
         if not is_histogram_dtype(X.dtype):
+            if mask is not None:  # the unmasked values, one channel at a time
+                channel_axis = self._channel_count_check(X)
+                X = X if channel_axis is None else np.moveaxis(X, channel_axis, -1)
+                X, mask = X[~mask], None
+                if channel_axis is not None:
+                    X = np.moveaxis(X, -1, channel_axis) if X.ndim > 1 else X
             return peak_signal_noise_ratio(X, self._decode(self._encode(X)), data_range)
         # 8- and 16-bit images: the error of each grey level, weighted by its
         # count, so nothing image-sized is allocated.
         channel_axis = self._channel_count_check(X)
-        squared_error = 0.0
+        squared_error, n_values = 0.0, 0.0
         channels = _channel_values(X, channel_axis)
-        for values, edges, centers in zip(
-            channels, self.bin_edges_, self.bin_centers_, strict=True
+        masks = (
+            [None] * len(channels) if mask is None else _channel_values(mask, channel_axis)
+        )
+        for values, channel_mask, edges, centers in zip(
+            channels, masks, self.bin_edges_, self.bin_centers_, strict=True
         ):
-            levels, counts = level_counts(values)
+            levels, counts = level_counts(values, mask=channel_mask)
             codes = _encoding.encode(levels, edges, self._codes_dtype())
             errors = levels - _encoding.decode(codes, centers)
             squared_error += float(counts @ np.square(errors))
-        return psnr_from_mse(squared_error / X.size, data_range)
+            n_values += float(counts.sum())
+        return psnr_from_mse(squared_error / n_values, data_range)
 
     # Internals -----------------------------------------------------------
 
     def _check_code_dtype(self):
-        code_dtype = self._codes_dtype()
+        code_dtype = self._param_codes_dtype()
         if code_dtype.kind == "u" and self.n_bins > np.iinfo(code_dtype).max + 1:
             raise ValueError(
                 f"dtype={code_dtype.name} holds at most {np.iinfo(code_dtype).max + 1} "
                 f"codes, but n_bins={self.n_bins}. Use dtype=np.uint16 or dtype=None."
             )
 
-    def _codes_dtype(self):
+    def _param_codes_dtype(self):
+        """The codes' type the parameters ask for (the next fit's)."""
         if self.dtype is not None:
             return np.dtype(self.dtype)
         return np.dtype(np.uint8 if self.n_bins <= 256 else np.uint16)
 
-    def _checked_channel_axis(self, ndim):
-        if self.channel_axis is None:
+    def _codes_dtype(self):
+        """The codes' type fixed by the last fit: ``set_params`` waits for a refit."""
+        return self._fitted_codes_dtype
+
+    def _checked_channel_axis(self, ndim, channel_axis="params"):
+        if channel_axis == "params":
+            channel_axis = self.channel_axis
+        if channel_axis is None:
             return None
-        if not -ndim <= self.channel_axis < ndim:
+        if not -ndim <= channel_axis < ndim:
             raise ValueError(
-                f"channel_axis={self.channel_axis} is out of range for an array "
+                f"channel_axis={channel_axis} is out of range for an array "
                 f"with {ndim} dimensions."
             )
-        return self.channel_axis % ndim
+        return channel_axis % ndim
 
-    def _channel_values_and_weights(self, X, sample_weight):
-        """Checks shared by fit and partial_fit; each channel's flat values and weights."""
-        magnitude = max(float(X.max()), -float(X.min())) if X.dtype.kind == "f" else 0.0
-        if magnitude > MAX_MAGNITUDE:
-            raise ValueError(
-                f"ImageQuantizer fits values up to {MAX_MAGNITUDE:g} in magnitude (their "
-                f"squared errors must not overflow), got {magnitude:g}. Rescale the data."
-            )
+    def _validate_values(self, X, *, reset):
+        """``validate_data`` on X's values; a masked array's mask beside them.
+
+        Masked pixels may hold anything (NaN included): only the unmasked
+        values are checked, and only they count.
+        """
+        X, mask = _unmasked(X)
+        X = validate_data(
+            self,
+            X,
+            dtype="numeric",
+            allow_nd=True,
+            reset=reset,
+            ensure_all_finite=mask is None,
+        )
+        if mask is not None:
+            _check_finite(X, mask)
+        return X, mask
+
+    def _channel_values_and_weights(self, X, sample_weight, mask=None):
+        """Checks shared by fit and partial_fit; each channel's values and weights.
+
+        Masked values are left out: their weight is zero (for 8- and 16-bit
+        images the counting skips them, without a copy).
+        """
+        _check_magnitude(X, mask)
         self._check_code_dtype()
         channel_axis = self._checked_channel_axis(X.ndim)
         values = _channel_values(X, channel_axis)
-        if sample_weight is None:
-            return [(channel, None) for channel in values]
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        if not np.any(sample_weight > 0):  # scikit-learn < 1.8 lets this through
-            raise ValueError("Sample weights must contain at least one non-zero number.")
-        shape = (-1,) + (1,) * (X.ndim - 1)
-        sample_weight = np.broadcast_to(sample_weight.reshape(shape), X.shape)
-        return list(zip(values, _channel_values(sample_weight, channel_axis), strict=True))
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            if not np.any(sample_weight > 0):  # scikit-learn < 1.8 lets this through
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
+            shape = (-1,) + (1,) * (X.ndim - 1)
+            sample_weight = np.broadcast_to(sample_weight.reshape(shape), X.shape)
+            weights = _channel_values(sample_weight, channel_axis)
+        else:
+            weights = [None] * len(values)
+        if mask is None:
+            return list(zip(values, weights, strict=True))
+        channels = []
+        for channel_values, channel_weights, channel_mask in zip(
+            values, weights, _channel_values(mask, channel_axis), strict=True
+        ):
+            keep = ~channel_mask
+            if not keep.any():
+                raise ValueError(
+                    "Every value of a channel is masked: there is nothing to fit."
+                )
+            channel_values = channel_values[keep]
+            if channel_weights is not None:
+                channel_weights = channel_weights[keep]
+            channels.append((channel_values, channel_weights))
+        return channels
 
     def _sampled_counts(self, values, weights):
         """Distinct values and weights of float data, from a subsample if it is large."""
@@ -512,18 +579,58 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             weights = None
         return value_counts(values, weights)
 
-    def _fit_histograms(self, histograms):
-        """Set the fitted attributes from each channel's ``(levels, counts)``."""
+    def _fit_histograms(self, histograms, *, weighted=False, when_needed=False):
+        """Fit the bins of each channel on its ``(levels, counts)``.
+
+        ``weighted``: the counts hold sample weights, not just pixel counts.
+        ``when_needed``: the bins are fitted when first read (partial_fit).
+        The parameters that shape the output are fixed here, as in any fit.
+        """
+        self._check_code_dtype()
+        self._fitted_codes_dtype = self._param_codes_dtype()
+        self._fitted_channel_axis = self.channel_axis
+        self._weighted = weighted
+        self._pending_histograms = histograms
+        for name in ("_bin_edges", "_bin_centers", "_n_bins"):
+            self.__dict__.pop(name, None)
+        if not when_needed:
+            self._fit_pending()
+        return self
+
+    def _fit_pending(self):
+        """Fit the bins on the histograms counted since the last fit, if any."""
+        histograms = self.__dict__.pop("_pending_histograms", None)
+        if histograms is None:
+            return
         n_channels = len(histograms)
-        self.bin_edges_ = np.empty(n_channels, dtype=object)
-        self.bin_centers_ = np.empty(n_channels, dtype=object)
-        self.n_bins_ = np.empty(n_channels, dtype=np.int64)
+        bin_edges = np.empty(n_channels, dtype=object)
+        bin_centers = np.empty(n_channels, dtype=object)
+        n_bins = np.empty(n_channels, dtype=np.int64)
         for channel, (levels, counts) in enumerate(histograms):
             edges = self._fit_bin_edges(levels, counts, channel)
-            self.bin_edges_[channel] = edges
-            self.bin_centers_[channel] = self._bin_centers(levels, counts, edges)
-            self.n_bins_[channel] = edges.size - 1
-        return self
+            bin_edges[channel] = edges
+            bin_centers[channel] = self._bin_centers(levels, counts, edges)
+            n_bins[channel] = edges.size - 1
+        self._bin_edges, self._bin_centers, self._n_bins = bin_edges, bin_centers, n_bins
+
+    def __sklearn_is_fitted__(self):
+        return "_bin_edges" in self.__dict__ or "_pending_histograms" in self.__dict__
+
+    def _fitted(self, name):
+        self._fit_pending()
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(
+                f"This ImageQuantizer instance is not fitted yet: it has no "
+                f"{name[1:]}_ attribute."
+            ) from None
+
+    # The fitted attributes: after partial_fit, the bins are fitted here, when
+    # first read.
+    bin_edges_ = property(lambda self: self._fitted("_bin_edges"))
+    bin_centers_ = property(lambda self: self._fitted("_bin_centers"))
+    n_bins_ = property(lambda self: self._fitted("_n_bins"))
 
     def _fit_bin_edges(self, levels, counts, channel):
         """Bin edges for one channel's weighted levels."""
@@ -533,7 +640,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"Channel {channel} is constant ({low:g}): every value gets code 0, "
                 "which decodes to it.",
                 UserWarning,
-                stacklevel=5,  # the caller of fit or partial_fit
+                stacklevel=2,
             )
             return np.array([low, high])
         if self.strategy == "optimal":
@@ -541,22 +648,13 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         elif self.strategy == "kmeans" and levels.size <= self.n_bins:
             # Each level its own bin: the least error any partition reaches.
             edges = np.r_[low, 0.5 * (levels[1:] + levels[:-1]), high]
+        elif self.strategy == "quantile" and not self._weighted:
+            # KBinsDiscretizer's np.percentile on every pixel, to the bit.
+            edges = quantile_bin_edges(levels, counts, self.n_bins)
+        elif self.strategy == "kmeans":
+            edges = self._kmeans_bin_edges(levels, counts)
         else:
-            discretizer = KBinsDiscretizer(
-                n_bins=self.n_bins,
-                encode="ordinal",
-                strategy=self.strategy,
-                quantile_method=QUANTILE_METHOD,
-                subsample=None,
-            )
-            with warnings.catch_warnings():
-                # Merged bins are reported below, in this channel's words; the
-                # k-means stops at a tolerance, and is refined below.
-                warnings.simplefilter("ignore")
-                discretizer.fit(levels[:, np.newaxis], sample_weight=counts)
-            edges = discretizer.bin_edges_[0].astype(np.float64)
-            if self.strategy == "kmeans":
-                edges = self._refine_kmeans(levels, counts, edges)
+            edges = self._discretizer_bin_edges(levels, counts)
         if self.strategy != "uniform":
             edges = _without_narrow_bins(edges, low, high)
         n_bins = edges.size - 1
@@ -567,36 +665,65 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"with only {levels.size} distinct values, the other bins would be "
                 f"empty or narrower than 1e-8 (strategy={self.strategy!r}).",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=2,
             )
         return edges
 
-    def _refine_kmeans(self, levels, counts, edges):
-        """Finish ``KBinsDiscretizer``'s k-means as it would run on every pixel.
+    def _discretizer_bin_edges(self, levels, counts):
+        """``KBinsDiscretizer``'s edges, fitted on the levels weighted by their counts."""
+        discretizer = KBinsDiscretizer(
+            n_bins=self.n_bins,
+            encode="ordinal",
+            strategy=self.strategy,
+            quantile_method=QUANTILE_METHOD,
+            subsample=None,
+        )
+        with warnings.catch_warnings():
+            # Merged bins are reported by _fit_bin_edges, in this channel's
+            # words; the k-means stops at a tolerance, and is refined after.
+            warnings.simplefilter("ignore")
+            discretizer.fit(levels[:, np.newaxis], sample_weight=counts)
+        return discretizer.bin_edges_[0].astype(np.float64)
 
-        Fitted on weighted levels, ``KMeans`` stops at a tolerance scaled by
-        the variance of the levels (not of the pixels) and relocates an empty
-        cluster by moving a whole level, where on the pixels it moves one
-        pixel. So both runs are finished here, on the histogram, until no
-        level changes bin: the delegated one, and a replay of the run on the
-        pixels from the same initial centres, which redoes ``KMeans``'
-        arithmetic where rounding decides between two centres. The lower
-        error wins. Unless ``KMeans`` on the pixels relocates an empty
-        cluster to one of several pixels equally far from their centres (its
-        choice then depends on the pixels' order), its run is the start of
-        the replay, whose further steps only lower the error.
+    def _kmeans_bin_edges(self, levels, counts):
+        """``KBinsDiscretizer``'s k-means as it would run on every pixel, finished.
+
+        ``KBinsDiscretizer`` runs ``KMeans`` from the centres of uniform bins
+        until a tolerance. Its run on the pixels is replayed on the histogram
+        (see :func:`lloyd_pixels`), redoing ``KMeans``' arithmetic where
+        rounding decides between two centres, and continued until no level
+        changes bin: further Lloyd steps only lower the error. Where a level
+        lies halfway between two centres (within rounding), the replay
+        follows both ways. When it cannot be sure that one of its runs is
+        ``KMeans``' (too many such levels, an empty cluster relocated: then
+        ``KMeans`` on the pixels moves one pixel of its choice), the exactly
+        optimal partition joins the candidates. The candidate with the least
+        squared error wins, so the result is never worse than
+        ``KBinsDiscretizer``'s on every pixel, whichever way its run went.
+
+        Where it is cheap (at least 16 pixels a level, as on 8-bit images),
+        ``KBinsDiscretizer`` fitted on the weighted levels is a candidate too,
+        finished the same way.
         """
         low, high = levels[0], levels[-1]
-        # KMeans can leave empty clusters outside the data, and so unsorted
-        # edges: the start is put back in order within the data's range.
-        start = np.clip(np.sort(edges), low, high) if edges.size > 1 else np.r_[low, high]
-        candidates = [refine_kmeans(levels, counts, start)]
+        candidates = []
+        if 16 * levels.size <= counts.sum():
+            edges = self._discretizer_bin_edges(levels, counts)
+            # KMeans can leave empty clusters outside the data, and so
+            # unsorted edges: the start is put back in order within the range.
+            start = np.clip(np.sort(edges), low, high)
+            candidates.append(refine_kmeans(levels, counts, start))
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
-        centres = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
-        candidates.append(
-            refine_kmeans(levels, counts, edges_from_centres(centres, low, high))
-        )
+        runs, certain = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
+        for i, centres in enumerate(runs):
+            if any(np.array_equal(centres, other) for other in runs[:i]):
+                continue
+            candidates.append(
+                refine_kmeans(levels, counts, edges_from_centres(centres, low, high))
+            )
+        if not certain:
+            candidates.append(optimal_bin_edges(levels, counts, self.n_bins))
         return min(candidates, key=lambda edges: squared_error(levels, counts, edges))
 
     def _bin_centers(self, levels, counts, edges):
@@ -608,14 +735,16 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return np.clip(np.where(np.isnan(means), midpoints, means), edges[:-1], edges[1:])
 
     def _channel_count_check(self, X):
-        channel_axis = self._checked_channel_axis(X.ndim)
+        """The fitted channel axis of X (``set_params`` waits for a refit)."""
+        channel_axis = self._checked_channel_axis(X.ndim, self._fitted_channel_axis)
         if channel_axis is None:
             return None
         n_channels = len(self.bin_edges_)
         if X.shape[channel_axis] != n_channels:
             raise ValueError(
                 f"The data has {X.shape[channel_axis]} channels on axis "
-                f"{self.channel_axis}, but ImageQuantizer was fitted with {n_channels}."
+                f"{self._fitted_channel_axis}, but ImageQuantizer was fitted with "
+                f"{n_channels}."
             )
         return channel_axis
 
@@ -663,6 +792,50 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"got values from {low:g} to {high:g}."
                 )
         return codes
+
+
+def _unmasked(X):
+    """A masked array's data and mask (None when nothing is masked); X as is else."""
+    if not isinstance(X, np.ma.MaskedArray):
+        return X, None
+    mask = np.ma.getmask(X)
+    data = np.ma.getdata(X)
+    if mask is np.ma.nomask or not mask.any():
+        return data, None
+    return data, np.broadcast_to(mask, data.shape)
+
+
+def _masked(result, mask):
+    """``result`` masked where the input was (a copy of the mask), or as is."""
+    if mask is None:
+        return result
+    return np.ma.masked_array(result, mask=mask.copy())
+
+
+def _zero_where(codes, mask):
+    """Masked codes may hold anything: code 0 stands in for them (a copy)."""
+    if mask is None:
+        return codes
+    return np.where(mask, 0, np.asarray(codes)).astype(codes.dtype, copy=False)
+
+
+def _check_finite(X, mask):
+    """The NaN and infinity checks of ``check_array``, on the unmasked values."""
+    if X.dtype.kind == "f" and not np.isfinite(X[~mask]).all():
+        raise ValueError("Input contains NaN or infinity in unmasked values.")
+
+
+def _check_magnitude(X, mask=None):
+    """Float values must stay below MAX_MAGNITUDE wherever they enter a fit or score."""
+    if X.dtype.kind != "f":
+        return
+    values = X if mask is None else X[~mask]
+    magnitude = max(float(values.max()), -float(values.min())) if values.size else 0.0
+    if magnitude > MAX_MAGNITUDE:
+        raise ValueError(
+            f"ImageQuantizer fits values up to {MAX_MAGNITUDE:g} in magnitude (their "
+            f"squared errors must not overflow), got {magnitude:g}. Rescale the data."
+        )
 
 
 def _without_narrow_bins(edges, low, high):
