@@ -119,7 +119,8 @@ def demo(output="sk_imagequant-demo", image_path=None, n_bins=8):
     except OSError as error:  # the folder cannot be made, or a file written
         print(f"sk_imagequant demo: error: cannot write figures: {error}", file=sys.stderr)
         return 2
-    colour_section(output)
+    if image_path is None:  # the library's own story: colour too
+        colour_section(output)
     return 0
 
 
