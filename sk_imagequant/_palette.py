@@ -262,10 +262,9 @@ _CORNERS = np.array([[r, g, b] for r in (1, 0) for g in (1, 0) for b in (1, 0)])
 _SIGNS = np.where(_CORNERS.sum(axis=1) % 2 == 1, 1.0, -1.0)
 # Every possible cut: the last cell of the lower part, along each axis.
 _POSITIONS = np.arange(1, _WU_SIDE)
-# _MOVED[k, c, a]: corner c's coordinate on axis a is the cut's, for a cut on axis k.
-_MOVED = (_CORNERS[np.newaxis] == 1) & (
-    np.arange(3)[:, np.newaxis, np.newaxis] == np.arange(3)[np.newaxis, np.newaxis, :]
-)
+# _MOVED_ON_AXIS[k, c]: corner c takes its upper bound on axis k (so moves with a cut on k).
+_MOVED_ON_AXIS = _CORNERS.T == 1
+_STRIDES = np.array([_WU_SIDE * _WU_SIDE, _WU_SIDE, 1])
 
 
 def _best_cuts(table, boxes):
@@ -290,14 +289,15 @@ def _best_cuts(table, boxes):
         Moments of each box: weight, sums of R, G and B, sum of squares.
     """
     corners = boxes[:, np.arange(3), _CORNERS]  # (n_boxes, 8, 3)
-    wholes = _SIGNS @ table[corners[..., 0], corners[..., 1], corners[..., 2]]
-    bounds = np.where(
-        _MOVED[np.newaxis, :, np.newaxis],
-        _POSITIONS[np.newaxis, np.newaxis, :, np.newaxis, np.newaxis],
-        corners[:, np.newaxis, np.newaxis],
-    )  # (n_boxes, 3 axes, 32 positions, 8 corners, 3 coordinates)
-    sums = table[bounds[..., 0], bounds[..., 1], bounds[..., 2]]
-    lower = np.einsum("c,nkpcm->nkpm", _SIGNS, sums)
+    flat_corners = corners @ _STRIDES  # (n_boxes, 8): flat indices into the table
+    table = table.reshape(-1, 5)
+    wholes = _SIGNS @ table[flat_corners]
+    # A cut at p on axis k moves the upper bound on k of the corners that have it.
+    shifts = (_POSITIONS - boxes[:, :, 1:]) * _STRIDES[:, np.newaxis]  # (n_boxes, 3, 32)
+    flat = flat_corners[:, np.newaxis, np.newaxis, :] + (
+        _MOVED_ON_AXIS[np.newaxis, :, np.newaxis, :] * shifts[..., np.newaxis]
+    )  # (n_boxes, 3 axes, 32 positions, 8 corners)
+    lower = np.einsum("c,nkpcm->nkpm", _SIGNS, table[flat])
     upper = wholes[:, np.newaxis, np.newaxis] - lower
     with np.errstate(divide="ignore", invalid="ignore"):
         score = (
