@@ -45,6 +45,10 @@ EXPECTED_OUTPUT = {
         "    16 optimal       35.49     35.94",
     ],
     "plot_colour_image.py": ["819840 bytes", "204960 bytes"],
+    "plot_large_image_dask.py": [
+        "bins equal to the in-memory fit: True",
+        "pixels whose code differs from the in-memory fit: 0",
+    ],
 }
 
 
