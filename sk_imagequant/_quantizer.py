@@ -695,9 +695,10 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         changes bin: further Lloyd steps only lower the error. Where a level
         lies halfway between two centres (within rounding), the replay
         follows both ways. When it cannot be sure that one of its runs is
-        ``KMeans``' (too many such levels, an empty cluster relocated: then
-        ``KMeans`` on the pixels moves one pixel of its choice), the exactly
-        optimal partition joins the candidates. The candidate with the least
+        ``KMeans``' (too many such levels, or a pixel relocated to an empty
+        cluster that ``KMeans`` could choose otherwise, among pixels equally
+        far from their centres), the exactly optimal partition joins the
+        candidates. The candidate with the least
         squared error wins, so the result is never worse than
         ``KBinsDiscretizer``'s on every pixel, whichever way its run went.
 
@@ -715,7 +716,8 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             candidates.append(refine_kmeans(levels, counts, start))
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
-        runs, certain = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
+        start = 0.5 * (uniform[1:] + uniform[:-1])
+        runs, certain = lloyd_pixels(levels, counts, start, weighted=self._weighted)
         for i, centres in enumerate(runs):
             if any(np.array_equal(centres, other) for other in runs[:i]):
                 continue
