@@ -251,7 +251,7 @@ def _block_summary(block, weights, spec, channel_start, coords):
             if coords[channel - channel_start] is not None:
                 drawn = channel_values[coords[channel - channel_start]]
                 summary["samples"][channel].append(drawn)
-    if "edges" in spec:
+    if "edges" in spec and _within_magnitude(summary):
         for channel, channel_values in zip(channels, values, strict=True):
             summary["sse"] += _squared_error(
                 channel_values,
@@ -260,6 +260,15 @@ def _block_summary(block, weights, spec, channel_start, coords):
                 spec["codes_dtype"],
             )
     return summary
+
+
+def _within_magnitude(summary):
+    """Whether the block's squared errors can be summed (else the fit raises)."""
+    from ._quantizer import MAX_MAGNITUDE
+
+    if "low" not in summary or not isinstance(summary["low"], float):
+        return True
+    return max(summary["high"], -summary["low"]) <= MAX_MAGNITUDE
 
 
 def _squared_error(values, edges, centers, codes_dtype):
@@ -479,7 +488,7 @@ def fit(estimator, X, sample_weight=None):
         histograms.append(histogram)
     exact = exact and max(levels.size for levels, _ in histograms) <= MAX_HISTOGRAM_LEVELS
     estimator._histograms = histograms if exact else None
-    return estimator._fit_histograms(histograms)
+    return estimator._fit_histograms(histograms, weighted=sample_weight is not None)
 
 
 def partial_fit(estimator, X, sample_weight=None):
@@ -526,7 +535,8 @@ def partial_fit(estimator, X, sample_weight=None):
             )
         histograms.append(histogram)
     estimator._histograms = histograms
-    return estimator._fit_histograms(histograms)
+    weighted = sample_weight is not None or (not first_call and estimator._weighted)
+    return estimator._fit_histograms(histograms, weighted=weighted, when_needed=True)
 
 
 def score(estimator, X):
@@ -556,12 +566,13 @@ def score(estimator, X):
             X,
             channel_axis,
             hist=False,
-            minmax=X.dtype.kind in "iu",
+            minmax=True,
             edges=list(estimator.bin_edges_),
             centers=list(estimator.bin_centers_),
             codes_dtype=codes_dtype,
         )
         summary = _summarise(X, None, spec)
+        _check_magnitude(summary, X.dtype)  # as the numpy path's score
         squared_error = summary["sse"]
         has_negative = X.dtype.kind in "iu" and summary["low"] < 0
     if X.dtype.kind in "biu":

@@ -340,6 +340,8 @@ def test_nan_inside_a_block_raises_at_compute():
     image[33, 5] = 1e200
     with pytest.raises(ValueError, match=r"values up to 1e\+100 in magnitude"):
         ImageQuantizer(4).fit(da.from_array(image, chunks=10))
+    with pytest.raises(ValueError, match=r"values up to 1e\+100 in magnitude"):
+        fitted.score(da.from_array(image, chunks=10))
 
 
 def test_wrong_channel_count():
