@@ -155,7 +155,7 @@ def case_cluster(directory):
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",
             memory_limit="2GB",
         ) as cluster,
         Client(cluster) as client,

@@ -65,7 +65,7 @@ print(image)
 # ``compute=False`` gives the writing task, run with dask's progress bar.
 with (
     LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as cluster,
     Client(cluster) as client,
 ):

@@ -488,7 +488,7 @@ def fit(estimator, X, sample_weight=None):
         histograms.append(histogram)
     exact = exact and max(levels.size for levels, _ in histograms) <= MAX_HISTOGRAM_LEVELS
     estimator._histograms = histograms if exact else None
-    return estimator._fit_histograms(histograms, weighted=sample_weight is not None)
+    return estimator._fit_histograms(histograms)
 
 
 def partial_fit(estimator, X, sample_weight=None):
@@ -535,8 +535,7 @@ def partial_fit(estimator, X, sample_weight=None):
             )
         histograms.append(histogram)
     estimator._histograms = histograms
-    weighted = sample_weight is not None or (not first_call and estimator._weighted)
-    return estimator._fit_histograms(histograms, weighted=weighted, when_needed=True)
+    return estimator._fit_histograms(histograms, when_needed=True)
 
 
 def score(estimator, X):

@@ -119,12 +119,14 @@ def edges_from_centres(centres, low, high):
 
 #: How far (relative to the span of the levels, plus the midpoint's own
 #: magnitude) ``KMeans``' centres can stray from the replay's through the
-#: rounding of its sums: its float64 sums over ``n`` pixels are off by at
-#: most ``n * 2**-53`` relative, below ``2**-24`` up to 2**29 pixels.
-CERTAIN_SLACK = 2.0**-24
+#: rounding of its sums. It sums a cluster's pixels in float64, 256 at a time
+#: and then chunk by chunk, so a centre of ``m`` pixels is off by at most
+#: about ``(256 + m / 256) * 2**-53`` times the span: below ``2**-32`` up to
+#: 2**29 pixels a cluster, four times below this slack.
+CERTAIN_SLACK = 2.0**-30
 
 
-def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=8, weighted=False):
+def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=32):
     """scikit-learn's Lloyd k-means on every pixel, replayed on the histogram.
 
     The iterations of ``sklearn.cluster.KMeans(init=centres, n_init=1)`` fitted
@@ -153,9 +155,6 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=8, weighted=Fal
         A bound on the iterations, as in ``KMeans``.
     max_runs : int
         A bound on the runs followed.
-    weighted : bool
-        Whether ``counts`` hold sample weights: a relocated pixel then
-        carries a weight the histogram does not know.
 
     Returns
     -------
@@ -165,9 +164,10 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=8, weighted=Fal
     certain : bool
         True when ``KMeans``' run on the pixels is certainly one of the runs
         followed, up to where it stops (at its tolerance): no level was
-        ambiguous beyond ``max_runs``, every relocation of a pixel to an
-        empty cluster was unambiguous (and unweighted), and every run
-        converged. The run followed further has no
+        ambiguous beyond ``max_runs`` and no cluster was empty (``KMeans``
+        then moves a pixel of its choice, with a weight the histogram does
+        not know). ``max_iter`` is ``KMeans``' own: it stops there at the
+        latest. The run followed further has no
         more squared error than any of its earlier states, so the least of
         the runs' errors is then at most ``KMeans``'. When False, its run may
         have gone elsewhere.
@@ -183,8 +183,7 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=8, weighted=Fal
         centres, bounds, starts, left = pending.pop()
         while True:
             if starts is None:
-                if left == 0:
-                    certain = False
+                if left == 0:  # where KMeans stops at the latest
                     runs.append(centres)
                     break
                 left -= 1
@@ -203,8 +202,8 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=8, weighted=Fal
             weight, offset = _bin_sums(prefix, bounds)
             if not weight.all():
                 empty = np.flatnonzero(weight == 0)
-                moved = _relocate(levels, counts, centres, bounds, weight, offset, empty)
-                certain = certain and moved and not weighted
+                _relocate(levels, counts, centres, bounds, weight, offset, empty)
+                certain = False
             filled = weight > 0
             shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
             centres = np.sort(np.where(filled, levels[0] + shifts, centres))
@@ -281,23 +280,14 @@ def _kmeans_rounding(levels, mean, centres, midpoints, starts):
 
 def _relocate(levels, counts, centres, bounds, weight, offset, empty):
     """Move one pixel to each empty cluster, as ``KMeans`` does: the pixels
-    farthest from their centres first. Updates ``weight`` and ``offset``.
-
-    Returns whether ``KMeans`` certainly moves the same pixels: which empty
-    cluster gets which pixel does not matter (the set of centres is the
-    same), nor which of a level's identical pixels, but a level tied (within
-    rounding) for the last place with a level not moved whole does.
-    """
+    farthest from their centres first. Updates ``weight`` and ``offset``."""
     labels = np.repeat(np.arange(centres.size), np.diff(bounds))
     distance = (levels - centres[labels]) ** 2
     if distance.max() == 0:
-        return False
+        return
     # The farthest pixels first: each level repeated by its count.
-    order = np.argsort(-distance, kind="stable")
-    needed = np.ceil(counts[order]).astype(np.intp)
-    n_levels = int(np.searchsorted(np.cumsum(needed), empty.size)) + 1
-    farthest = order[:n_levels]
-    pixels = np.repeat(farthest, needed[:n_levels])
+    farthest = np.argsort(-distance, kind="stable")[: empty.size]
+    pixels = np.repeat(farthest, np.ceil(counts[farthest]).astype(np.intp))
     for cluster, level in zip(empty, pixels[: empty.size], strict=False):
         moved = min(1.0, counts[level])
         level_offset = (levels[level] - levels[0]) * moved
@@ -305,9 +295,3 @@ def _relocate(levels, counts, centres, bounds, weight, offset, empty):
         weight[labels[level]] -= moved
         offset[cluster] = level_offset
         weight[cluster] = moved
-    last = distance[farthest[-1]]
-    tied = np.abs(distance - last) <= CERTAIN_SLACK * last
-    whole = np.sum(needed[:n_levels]) == empty.size  # the last level moved whole
-    moved_whole = np.zeros(levels.size, dtype=bool)
-    moved_whole[farthest[: n_levels if whole else n_levels - 1]] = True
-    return np.count_nonzero(tied & ~moved_whole) <= (0 if whole else 1)

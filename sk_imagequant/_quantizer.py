@@ -243,7 +243,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             exact and max(levels.size for levels, _ in histograms) <= MAX_HISTOGRAM_LEVELS
         )
         self._histograms = histograms if exact else None
-        return self._fit_histograms(histograms, weighted=sample_weight is not None)
+        return self._fit_histograms(histograms)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -328,8 +328,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 )
             histograms.append(histogram)
         self._histograms = histograms
-        weighted = sample_weight is not None or (not first_call and self._weighted)
-        return self._fit_histograms(histograms, weighted=weighted, when_needed=True)
+        return self._fit_histograms(histograms, when_needed=True)
 
     def transform(self, X):
         """Replace each value by the code of its bin.
@@ -579,17 +578,17 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             weights = None
         return value_counts(values, weights)
 
-    def _fit_histograms(self, histograms, *, weighted=False, when_needed=False):
+    def _fit_histograms(self, histograms, *, when_needed=False):
         """Fit the bins of each channel on its ``(levels, counts)``.
 
-        ``weighted``: the counts hold sample weights, not just pixel counts.
-        ``when_needed``: the bins are fitted when first read (partial_fit).
+        The bins depend on nothing else: whole sample weights act as repeated
+        pixels. ``when_needed``: the bins are fitted when first read
+        (partial_fit).
         The parameters that shape the output are fixed here, as in any fit.
         """
         self._check_code_dtype()
         self._fitted_codes_dtype = self._param_codes_dtype()
         self._fitted_channel_axis = self.channel_axis
-        self._weighted = weighted
         self._pending_histograms = histograms
         for name in ("_bin_edges", "_bin_centers", "_n_bins"):
             self.__dict__.pop(name, None)
@@ -648,8 +647,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         elif self.strategy == "kmeans" and levels.size <= self.n_bins:
             # Each level its own bin: the least error any partition reaches.
             edges = np.r_[low, 0.5 * (levels[1:] + levels[:-1]), high]
-        elif self.strategy == "quantile" and not self._weighted:
-            # KBinsDiscretizer's np.percentile on every pixel, to the bit.
+        elif self.strategy == "quantile" and _whole_counts(counts):
+            # KBinsDiscretizer's np.percentile on every pixel, to the bit
+            # (whole sample weights count as repeated pixels).
             edges = quantile_bin_edges(levels, counts, self.n_bins)
         elif self.strategy == "kmeans":
             edges = self._kmeans_bin_edges(levels, counts)
@@ -696,11 +696,10 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         lies halfway between two centres (within rounding), the replay
         follows both ways. When it cannot be sure that one of its runs is
         ``KMeans``' (too many such levels, or a pixel relocated to an empty
-        cluster that ``KMeans`` could choose otherwise, among pixels equally
-        far from their centres), the exactly optimal partition joins the
-        candidates. The candidate with the least
-        squared error wins, so the result is never worse than
-        ``KBinsDiscretizer``'s on every pixel, whichever way its run went.
+        cluster), the exactly optimal partition joins the candidates. The
+        candidate with the least squared error wins, so the result is never
+        worse than ``KBinsDiscretizer``'s on every pixel, whichever way its
+        run went.
 
         Where it is cheap (at least 16 pixels a level, as on 8-bit images),
         ``KBinsDiscretizer`` fitted on the weighted levels is a candidate too,
@@ -716,8 +715,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             candidates.append(refine_kmeans(levels, counts, start))
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
-        start = 0.5 * (uniform[1:] + uniform[:-1])
-        runs, certain = lloyd_pixels(levels, counts, start, weighted=self._weighted)
+        runs, certain = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
         for i, centres in enumerate(runs):
             if any(np.array_equal(centres, other) for other in runs[:i]):
                 continue
@@ -794,6 +792,11 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     f"got values from {low:g} to {high:g}."
                 )
         return codes
+
+
+def _whole_counts(counts):
+    """Whether counts are whole numbers, exact in float64: pixels, not weights."""
+    return bool(np.all(counts == np.round(counts))) and counts.sum() < 2.0**53
 
 
 def _unmasked(X):
