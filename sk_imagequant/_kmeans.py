@@ -164,10 +164,11 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=32):
     certain : bool
         True when ``KMeans``' run on the pixels is certainly one of the runs
         followed, up to where it stops (at its tolerance): no level was
-        ambiguous beyond ``max_runs`` and no cluster was empty (``KMeans``
-        then moves a pixel of its choice, with a weight the histogram does
-        not know). ``max_iter`` is ``KMeans``' own: it stops there at the
-        latest. The run followed further has no
+        ambiguous beyond ``max_runs``, and each relocation to an empty
+        cluster moved pixels ``KMeans`` moves too: whole counts (pixels, or
+        whole sample weights taken as repeated pixels) and no tie for the
+        farthest pixel between levels. ``max_iter`` is ``KMeans``' own: it
+        stops there at the latest. The run followed further has no
         more squared error than any of its earlier states, so the least of
         the runs' errors is then at most ``KMeans``'. When False, its run may
         have gone elsewhere.
@@ -176,6 +177,10 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=32):
     mean = float(np.sum(counts * levels) / np.sum(counts))
     slack = CERTAIN_SLACK * (levels[-1] - levels[0])
     runs, certain = [], True
+    # Whole counts are pixels (or whole sample weights, as repeated pixels):
+    # a relocation moves one of them. Fractional weights leave KMeans' moved
+    # sample's weight unknown.
+    whole = bool(np.all(counts == np.round(counts)))
     # Each pending run: its centres, its last bounds, the starts of its bins
     # for the next step if already chosen, and the iterations it has left.
     pending = [(np.sort(np.asarray(centres, dtype=np.float64)), None, None, max_iter)]
@@ -202,8 +207,8 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=32):
             weight, offset = _bin_sums(prefix, bounds)
             if not weight.all():
                 empty = np.flatnonzero(weight == 0)
-                _relocate(levels, counts, centres, bounds, weight, offset, empty)
-                certain = False
+                moved = _relocate(levels, counts, centres, bounds, weight, offset, empty)
+                certain = certain and moved and whole
             filled = weight > 0
             shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
             centres = np.sort(np.where(filled, levels[0] + shifts, centres))
@@ -280,14 +285,23 @@ def _kmeans_rounding(levels, mean, centres, midpoints, starts):
 
 def _relocate(levels, counts, centres, bounds, weight, offset, empty):
     """Move one pixel to each empty cluster, as ``KMeans`` does: the pixels
-    farthest from their centres first. Updates ``weight`` and ``offset``."""
+    farthest from their centres first. Updates ``weight`` and ``offset``.
+
+    Returns whether ``KMeans`` certainly moves the same pixels. Which empty
+    cluster gets which pixel does not matter (the set of centres is the
+    same), nor which of a level's identical pixels; but a level tied (within
+    rounding) for the last place with a level not moved whole does.
+    """
     labels = np.repeat(np.arange(centres.size), np.diff(bounds))
     distance = (levels - centres[labels]) ** 2
     if distance.max() == 0:
-        return
+        return False
     # The farthest pixels first: each level repeated by its count.
-    farthest = np.argsort(-distance, kind="stable")[: empty.size]
-    pixels = np.repeat(farthest, np.ceil(counts[farthest]).astype(np.intp))
+    order = np.argsort(-distance, kind="stable")
+    needed = np.ceil(counts[order]).astype(np.intp)
+    n_levels = min(int(np.searchsorted(np.cumsum(needed), empty.size)) + 1, order.size)
+    farthest = order[:n_levels]
+    pixels = np.repeat(farthest, needed[:n_levels])
     for cluster, level in zip(empty, pixels[: empty.size], strict=False):
         moved = min(1.0, counts[level])
         level_offset = (levels[level] - levels[0]) * moved
@@ -295,3 +309,13 @@ def _relocate(levels, counts, centres, bounds, weight, offset, empty):
         weight[labels[level]] -= moved
         offset[cluster] = level_offset
         weight[cluster] = moved
+    last = distance[farthest[-1]]
+    # Distances move with the centres' rounding (CERTAIN_SLACK of the span).
+    slack = (
+        4 * CERTAIN_SLACK * (levels[-1] - levels[0]) * np.sqrt(np.maximum(distance, last))
+    )
+    tied = np.abs(distance - last) <= slack + 8 * np.finfo(np.float64).eps * last
+    exhausted = int(np.sum(needed[:n_levels])) <= empty.size  # the last level moved whole
+    moved_whole = np.zeros(levels.size, dtype=bool)
+    moved_whole[farthest[: n_levels if exhausted else n_levels - 1]] = True
+    return np.count_nonzero(tied & ~moved_whole) <= (0 if exhausted else 1)

@@ -724,7 +724,12 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         if not certain:
             candidates.append(optimal_bin_edges(levels, counts, self.n_bins))
-        return min(candidates, key=lambda edges: squared_error(levels, counts, edges))
+        # Compared as they will be kept: without bins narrower than 1e-8; on
+        # equal error, the fewer bins (the others would be empty).
+        candidates = [_without_narrow_bins(edges, low, high) for edges in candidates]
+        return min(
+            candidates, key=lambda edges: (squared_error(levels, counts, edges), edges.size)
+        )
 
     def _bin_centers(self, levels, counts, edges):
         midpoints = 0.5 * (edges[1:] + edges[:-1])
