@@ -126,7 +126,7 @@ def edges_from_centres(centres, low, high):
 CERTAIN_SLACK = 2.0**-30
 
 
-def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=32):
+def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128):
     """scikit-learn's Lloyd k-means on every pixel, replayed on the histogram.
 
     The iterations of ``sklearn.cluster.KMeans(init=centres, n_init=1)`` fitted
@@ -205,15 +205,53 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=32):
                 break
             bounds = np.concatenate(([0], starts, [levels.size]))
             weight, offset = _bin_sums(prefix, bounds)
+            sums = [(weight, offset)]
             if not weight.all():
                 empty = np.flatnonzero(weight == 0)
-                moved = _relocate(levels, counts, centres, bounds, weight, offset, empty)
-                certain = certain and moved and whole
-            filled = weight > 0
-            shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
-            centres = np.sort(np.where(filled, levels[0] + shifts, centres))
+                ways, every = _relocations(levels, counts, centres, bounds, empty.size)
+                certain = certain and every and whole
+                if ways is not None:
+                    sums = [(weight.copy(), offset.copy()) for _ in ways]
+                    for (w, o), pixels in zip(sums, ways, strict=True):
+                        _move(levels, counts, bounds, w, o, empty, pixels)
+            options = []
+            for weight, offset in sums:
+                ways, every = _centres(levels, mean, weight, offset)
+                certain = certain and every
+                options += [
+                    way for way in ways if not any(np.array_equal(way, o) for o in options)
+                ]
             starts = None
+            centres = options[0]
+            if len(runs) + len(pending) + len(options) > max_runs:
+                certain = False
+            else:
+                pending.extend((option, bounds, None, left) for option in options[1:])
     return runs, certain
+
+
+def _centres(levels, mean, weight, offset):
+    """The sorted centres after an update step: the clusters' means.
+
+    A cluster a relocation emptied (its only pixels moved): older ``KMeans``
+    leaves it at the data's mean (0, centred); newer ones where the heaviest
+    cluster is, or at that cluster's undivided sum when it comes later in
+    ``KMeans``' order. Returns each way, and whether they are all the ways.
+    """
+    filled = weight > 0
+    shifts = np.divide(offset, weight, out=np.zeros_like(offset), where=filled)
+    means = levels[0] + shifts
+    if filled.all():
+        return [np.sort(means)], True
+    big = int(np.argmax(weight))
+    ways = []
+    for place in (means[big], mean, mean + weight[big] * (means[big] - mean)):
+        way = np.sort(np.where(filled, means, place))
+        if not any(np.array_equal(way, other) for other in ways):
+            ways.append(way)
+    # Two heaviest clusters, or several emptied ones: more ways than these.
+    every = np.count_nonzero(weight == weight[big]) == 1 and np.count_nonzero(~filled) == 1
+    return ways, every
 
 
 def _assign(levels, mean, centres, slack):
@@ -283,39 +321,76 @@ def _kmeans_rounding(levels, mean, centres, midpoints, starts):
         starts[i] = first[i] + np.count_nonzero(to_lower <= to_upper)
 
 
-def _relocate(levels, counts, centres, bounds, weight, offset, empty):
-    """Move one pixel to each empty cluster, as ``KMeans`` does: the pixels
-    farthest from their centres first. Updates ``weight`` and ``offset``.
+def _relocations(levels, counts, centres, bounds, n_empty, max_ways=8):
+    """The pixels ``KMeans`` may move to its ``n_empty`` empty clusters.
 
-    Returns whether ``KMeans`` certainly moves the same pixels. Which empty
-    cluster gets which pixel does not matter (the set of centres is the
-    same), nor which of a level's identical pixels; but a level tied (within
-    rounding) for the last place with a level not moved whole does.
+    It moves the pixels farthest from their centres, one to each empty
+    cluster. Which cluster gets which pixel does not matter (the set of
+    centres is the same), nor which of a level's identical pixels; but when
+    levels tie (within rounding) for the last places, it may take their
+    pixels in any proportion.
+
+    Returns a list of ways (arrays of level indices, one per pixel moved;
+    the first is the stable order's) and whether the list holds every way,
+    or None when every pixel sits on its centre (nothing is moved).
     """
     labels = np.repeat(np.arange(centres.size), np.diff(bounds))
     distance = (levels - centres[labels]) ** 2
     if distance.max() == 0:
-        return False
-    # The farthest pixels first: each level repeated by its count.
+        return None, False
     order = np.argsort(-distance, kind="stable")
     needed = np.ceil(counts[order]).astype(np.intp)
-    n_levels = min(int(np.searchsorted(np.cumsum(needed), empty.size)) + 1, order.size)
-    farthest = order[:n_levels]
-    pixels = np.repeat(farthest, needed[:n_levels])
-    for cluster, level in zip(empty, pixels[: empty.size], strict=False):
+    n_levels = min(int(np.searchsorted(np.cumsum(needed), n_empty)) + 1, order.size)
+    first_way = np.repeat(order[:n_levels], needed[:n_levels])[:n_empty]
+    last = distance[order[n_levels - 1]]
+    # Distances move with the centres' rounding (CERTAIN_SLACK of the span).
+    span = levels[-1] - levels[0]
+    slack = 4 * CERTAIN_SLACK * span * np.sqrt(np.maximum(distance, last))
+    tied = np.abs(distance - last) <= slack + 8 * np.finfo(np.float64).eps * last
+    farther = np.flatnonzero(~tied & (distance > last))
+    ties = np.flatnonzero(tied)
+    taken = n_empty - int(np.ceil(counts[farther]).sum())
+    room = np.ceil(counts[ties]).astype(np.intp)
+    if ties.size == 1 or taken == room.sum():
+        return [first_way], True
+    if ties.size > max_ways:
+        return [first_way], False
+    # Every split of ``taken`` pixels among the tied levels.
+    ways = []
+    for split in _splits(taken, room):
+        if len(ways) == max_ways:
+            return [first_way], False
+        way = np.concatenate(
+            (
+                np.repeat(farther, np.ceil(counts[farther]).astype(np.intp)),
+                np.repeat(ties, split),
+            )
+        )
+        ways.append(np.sort(way))
+    ways.sort(key=lambda way: not np.array_equal(way, np.sort(first_way)))
+    return ways, True
+
+
+def _splits(total, room):
+    """Every way to put ``total`` items into boxes of capacities ``room``."""
+    if room.size == 1:
+        if total <= room[0]:
+            yield np.array([total])
+        return
+    for here in range(min(total, room[0]), -1, -1):
+        if total - here <= room[1:].sum():
+            for rest in _splits(total - here, room[1:]):
+                yield np.r_[here, rest]
+
+
+def _move(levels, counts, bounds, weight, offset, empty, pixels):
+    """Move the ``pixels`` (level indices) to the ``empty`` clusters, one
+    each: their weight and offset leave their clusters for the empty ones."""
+    labels = np.repeat(np.arange(weight.size), np.diff(bounds))
+    for cluster, level in zip(empty, pixels, strict=True):
         moved = min(1.0, counts[level])
         level_offset = (levels[level] - levels[0]) * moved
         offset[labels[level]] -= level_offset
         weight[labels[level]] -= moved
         offset[cluster] = level_offset
         weight[cluster] = moved
-    last = distance[farthest[-1]]
-    # Distances move with the centres' rounding (CERTAIN_SLACK of the span).
-    slack = (
-        4 * CERTAIN_SLACK * (levels[-1] - levels[0]) * np.sqrt(np.maximum(distance, last))
-    )
-    tied = np.abs(distance - last) <= slack + 8 * np.finfo(np.float64).eps * last
-    exhausted = int(np.sum(needed[:n_levels])) <= empty.size  # the last level moved whole
-    moved_whole = np.zeros(levels.size, dtype=bool)
-    moved_whole[farthest[: n_levels if exhausted else n_levels - 1]] = True
-    return np.count_nonzero(tied & ~moved_whole) <= (0 if exhausted else 1)
