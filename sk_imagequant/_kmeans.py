@@ -126,7 +126,7 @@ def edges_from_centres(centres, low, high):
 CERTAIN_SLACK = 2.0**-30
 
 
-def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128):
+def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=3000):
     """scikit-learn's Lloyd k-means on every pixel, replayed on the histogram.
 
     The iterations of ``sklearn.cluster.KMeans(init=centres, n_init=1)`` fitted
@@ -155,6 +155,8 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128):
         A bound on the iterations, as in ``KMeans``.
     max_runs : int
         A bound on the runs followed.
+    max_steps : int
+        A bound on the steps of all runs together.
 
     Returns
     -------
@@ -164,7 +166,7 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128):
     certain : bool
         True when ``KMeans``' run on the pixels is certainly one of the runs
         followed, up to where it stops (at its tolerance): no level was
-        ambiguous beyond ``max_runs``, and each relocation to an empty
+        ambiguous beyond ``max_runs`` or ``max_steps``, and each relocation to an empty
         cluster moved pixels ``KMeans`` moves too: whole counts (pixels, or
         whole sample weights taken as repeated pixels) and no tie for the
         farthest pixel between levels. ``max_iter`` is ``KMeans``' own: it
@@ -184,13 +186,27 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128):
     # Each pending run: its centres, its last bounds, the starts of its bins
     # for the next step if already chosen, and the iterations it has left.
     pending = [(np.sort(np.asarray(centres, dtype=np.float64)), None, None, max_iter)]
+    # Runs that meet again are followed once; all runs together take at most
+    # ``max_steps`` steps (ties that keep recurring would multiply them).
+    seen, steps = set(), 0
+
+    def follow(state):
+        key = state[0].tobytes() + (b"" if state[2] is None else state[2].tobytes())
+        if key not in seen:
+            seen.add(key)
+            pending.append(state)
+
     while pending:
         centres, bounds, starts, left = pending.pop()
+        visited = set()  # a run back at a state it visited cycles at equal error
         while True:
             if starts is None:
                 if left == 0:  # where KMeans stops at the latest
                     runs.append(centres)
                     break
+                steps += 1
+                if steps > max_steps:
+                    return [*runs, centres], False
                 left -= 1
                 starts, others = _assign(levels, mean, centres, slack)
                 if others is None:
@@ -199,10 +215,15 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128):
                     if len(runs) + len(pending) + 1 + len(others) > max_runs:
                         certain = False
                     else:
-                        pending.extend((centres, bounds, other, left) for other in others)
+                        for other in others:
+                            follow((centres, bounds, other, left))
             if bounds is not None and (starts == bounds[1:-1]).all():
                 runs.append(centres)
                 break
+            if starts.tobytes() in visited:
+                runs.append(centres)
+                break
+            visited.add(starts.tobytes())
             bounds = np.concatenate(([0], starts, [levels.size]))
             weight, offset = _bin_sums(prefix, bounds)
             sums = [(weight, offset)]
@@ -226,7 +247,8 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128):
             if len(runs) + len(pending) + len(options) > max_runs:
                 certain = False
             else:
-                pending.extend((option, bounds, None, left) for option in options[1:])
+                for option in options[1:]:
+                    follow((option, bounds, None, left))
     return runs, certain
 
 
