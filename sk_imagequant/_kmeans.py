@@ -205,7 +205,9 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
                     runs.append(centres)
                     break
                 steps += 1
-                if steps > max_steps:
+                if steps > max_steps or not certain:
+                    # Unsure now: the optimal partition will join the
+                    # candidates, and no run can beat it.
                     return [*runs, centres], False
                 left -= 1
                 starts, others = _assign(levels, mean, centres, slack)
