@@ -701,27 +701,27 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         worse than ``KBinsDiscretizer``'s on every pixel, whichever way its
         run went.
 
-        Where it is cheap (at least 16 pixels a level, as on 8-bit images),
-        ``KBinsDiscretizer`` fitted on the weighted levels is a candidate too,
-        finished the same way.
+        When unsure, and where it is cheap (at least 16 pixels a level, as on
+        8-bit images), ``KBinsDiscretizer`` fitted on the weighted levels is
+        a candidate too, finished the same way.
         """
         low, high = levels[0], levels[-1]
-        candidates = []
-        if 16 * levels.size <= counts.sum():
-            edges = self._discretizer_bin_edges(levels, counts)
-            # KMeans can leave empty clusters outside the data, and so
-            # unsorted edges: the start is put back in order within the range.
-            start = np.clip(np.sort(edges), low, high)
-            candidates.append(refine_kmeans(levels, counts, start))
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
         runs, certain = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
+        candidates = []
         for i, centres in enumerate(runs):
             if any(np.array_equal(centres, other) for other in runs[:i]):
                 continue
             candidates.append(
                 refine_kmeans(levels, counts, edges_from_centres(centres, low, high))
             )
+        if not certain and 16 * levels.size <= counts.sum():
+            edges = self._discretizer_bin_edges(levels, counts)
+            # KMeans can leave empty clusters outside the data, and so
+            # unsorted edges: the start is put back in order within the range.
+            start = np.clip(np.sort(edges), low, high)
+            candidates.append(refine_kmeans(levels, counts, start))
         if not certain:
             candidates.append(optimal_bin_edges(levels, counts, self.n_bins))
         # Compared as they will be kept: without bins narrower than 1e-8; on
