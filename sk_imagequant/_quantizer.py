@@ -134,19 +134,31 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     whose values span at most 65536 levels) are fitted on the histogram of all
     their pixels: ``KBinsDiscretizer`` is fitted on the distinct grey levels
     weighted by their counts, which gives the same bin edges as fitting it on
-    every pixel with ``subsample=None``. For 'kmeans', Lloyd's iterations are
-    then continued on the histogram until no level changes bin, so the
-    squared error is never worse than ``KBinsDiscretizer``'s, which stops at
-    a tolerance. 'optimal' works on the same histogram (for float data, on
-    the distinct values of the subsample) in O(n_bins * n_levels * log
-    n_levels) time.
+    every pixel with ``subsample=None`` ('quantile' edges are read from the
+    histogram, bit for bit as ``np.percentile`` finds them on every pixel).
+    For 'kmeans', ``KMeans``' run on the pixels is replayed on the histogram
+    (every way it could go, where rounding or ties leave a choice) and
+    continued until no level changes bin; where the replay cannot be sure,
+    the optimal partition is a candidate too. The squared error is never
+    worse than ``KBinsDiscretizer``'s on the same pixels and weights.
+    'optimal' works on the same histogram (for float data, on the distinct
+    values of the subsample) in O(n_bins * n_levels * log n_levels) time.
 
     :meth:`partial_fit` accumulates that histogram over tiles: the streaming
     fit is exact, and equal to :meth:`fit` on the whole image.
 
     :meth:`transform` and :meth:`inverse_transform` follow scikit-learn's
-    contract (the number of columns must match the fit). :meth:`encode` and
-    :meth:`decode` apply the same mapping to arrays of any shape.
+    contract (the number of columns must match the fit, and the codes' type
+    and channel axis are those of the fit until the next one). :meth:`encode`
+    and :meth:`decode` apply the same mapping to arrays of any shape.
+
+    Any byte order is read as such, without a copy. Masked arrays: masked
+    values do not count in a fit or a score, and the codes (or grey levels)
+    come back masked alike. A dask array is never computed whole: ``fit``,
+    ``partial_fit`` and ``score`` count each chunk's levels and sum them in
+    one ``compute`` (for integer images the bins equal those of a fit on the
+    computed array); ``transform``, ``encode``, ``inverse_transform`` and
+    ``decode`` return lazy dask arrays with the input's chunks.
 
     Examples
     --------
