@@ -29,3 +29,23 @@ with tempfile.TemporaryDirectory() as folder:
         palette = figure.quantize(colors=128, dither=Image.Dither.NONE)
         palette.save(IMAGES / name, optimize=True)
         print(f"{IMAGES / name}: {(IMAGES / name).stat().st_size} bytes")
+
+# ColorQuantizer: china.jpg at 64 colours, its rendering and its palette.
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+from sklearn.datasets import load_sample_image  # noqa: E402
+
+from sk_imagequant import ColorQuantizer  # noqa: E402
+from sk_imagequant.plot import PaletteDisplay  # noqa: E402
+
+china = load_sample_image("china.jpg")
+display = PaletteDisplay.from_estimator(ColorQuantizer(n_colors=64).fit(china), china)
+with tempfile.TemporaryDirectory() as folder:
+    display.figure_.savefig(Path(folder) / "colour.png", dpi=80)
+    figure = Image.open(Path(folder) / "colour.png").convert("RGB")
+    figure.quantize(colors=128, dither=Image.Dither.NONE).save(
+        IMAGES / "colour_palette.png", optimize=True
+    )
+colour = IMAGES / "colour_palette.png"
+print(f"{colour}: {colour.stat().st_size} bytes")

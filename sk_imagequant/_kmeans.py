@@ -205,15 +205,17 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
                     runs.append(centres)
                     break
                 steps += 1
-                if steps > max_steps or not certain:
-                    # Unsure now: the optimal partition will join the
-                    # candidates, and no run can beat it.
+                if steps > max_steps:
                     return [*runs, centres], False
+                if not certain:
+                    # Unsure now: the optimal partition will join the
+                    # candidates; this run alone is finished.
+                    pending.clear()
                 left -= 1
                 starts, others = _assign(levels, mean, centres, slack)
                 if others is None:
                     certain = False
-                elif others:
+                elif others and certain:
                     if len(runs) + len(pending) + 1 + len(others) > max_runs:
                         certain = False
                     else:
@@ -248,7 +250,7 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
             centres = options[0]
             if len(runs) + len(pending) + len(options) > max_runs:
                 certain = False
-            else:
+            elif certain:
                 for option in options[1:]:
                     follow((option, bounds, None, left))
     return runs, certain
