@@ -503,3 +503,24 @@ def test_an_unfitted_quantizer_has_no_fitted_attributes():
         assert not hasattr(quantizer, name)
     with pytest.raises(AttributeError, match="not fitted yet: it has no bin_edges_"):
         quantizer.bin_edges_  # noqa: B018
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    dtype=st.sampled_from(["u1", "i1", "u2", "i2", "u4", "i8", "f4", "f8"]),
+    values=hnp.arrays(
+        np.int64,
+        st.tuples(st.integers(1, 12), st.integers(1, 6)),
+        elements=st.integers(0, 200),
+    ),
+    strategy=st.sampled_from(STRATEGIES),
+    n_bins=st.integers(2, 12),
+)
+def test_any_byte_order_gives_what_native_order_gives(dtype, values, strategy, n_bins):
+    native = (values - (100 if dtype[0] in "if" else 0)).astype(dtype)
+    swapped = native.astype(native.dtype.newbyteorder(">"))
+    ours = _quiet(ImageQuantizer(n_bins, strategy=strategy).fit, swapped)
+    expected = _quiet(ImageQuantizer(n_bins, strategy=strategy).fit, native)
+    assert_array_equal(ours.bin_edges_[0], expected.bin_edges_[0])
+    assert_array_equal(ours.transform(swapped), expected.transform(native))
+    assert ours.score(swapped) == expected.score(native)
