@@ -460,16 +460,11 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         else:
             data_range = max(float(edges[-1] - edges[0]) for edges in self.bin_edges_)
             data_range = data_range or 1.0
-        if not is_histogram_dtype(X.dtype):
-            if mask is not None:  # the unmasked values, one channel at a time
-                channel_axis = self._channel_count_check(X)
-                X = X if channel_axis is None else np.moveaxis(X, channel_axis, -1)
-                X, mask = X[~mask], None
-                if channel_axis is not None:
-                    X = np.moveaxis(X, -1, channel_axis) if X.ndim > 1 else X
+        if not is_histogram_dtype(X.dtype) and mask is None:
             return peak_signal_noise_ratio(X, self._decode(self._encode(X)), data_range)
         # 8- and 16-bit images: the error of each grey level, weighted by its
-        # count, so nothing image-sized is allocated.
+        # count, so nothing image-sized is allocated (and masked data, one
+        # channel at a time).
         channel_axis = self._channel_count_check(X)
         squared_error, n_values = 0.0, 0.0
         channels = _channel_values(X, channel_axis)
@@ -479,7 +474,11 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         for values, channel_mask, edges, centers in zip(
             channels, masks, self.bin_edges_, self.bin_centers_, strict=True
         ):
-            levels, counts = level_counts(values, mask=channel_mask)
+            if is_histogram_dtype(X.dtype):
+                levels, counts = level_counts(values, mask=channel_mask)
+            else:  # other masked data: the unmasked values themselves
+                levels = values[~channel_mask].astype(np.float64)
+                counts = np.ones(levels.size)
             codes = _encoding.encode(levels, edges, self._codes_dtype())
             errors = levels - _encoding.decode(codes, centers)
             squared_error += float(counts @ np.square(errors))

@@ -304,6 +304,23 @@ def test_masked_pixels_do_not_count(dtype, strategy):
     assert quantizer.score(image) == pytest.approx(expected.score(unmasked), rel=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.float32])
+def test_masked_score_per_channel_counts_the_unmasked_values(dtype):
+    rng = np.random.default_rng(2)
+    data = rng.integers(0, 200, (20, 15, 3)).astype(dtype)
+    mask = rng.random(data.shape) < 0.25
+    image = np.ma.masked_array(data, mask=mask)
+    quantizer = ImageQuantizer(4, channel_axis=-1).fit(image)
+    decoded = quantizer.decode(quantizer.encode(data)).astype(np.float64)
+    mse = np.mean(np.square(decoded - data)[~mask])
+    peak = (
+        255.0 if dtype == np.uint8 else np.iinfo(dtype).max if dtype != np.float32 else None
+    )
+    if peak is None:
+        peak = max(float(edges[-1] - edges[0]) for edges in quantizer.bin_edges_)
+    assert quantizer.score(image) == pytest.approx(10 * np.log10(peak**2 / mse), rel=1e-9)
+
+
 def test_transform_of_a_masked_array_is_masked_alike():
     image = _masked_image()
     quantizer = ImageQuantizer(4).fit(image)
