@@ -493,14 +493,8 @@ def fit(estimator, X, sample_weight=None):
 
 def partial_fit(estimator, X, sample_weight=None):
     """``estimator.partial_fit(X, sample_weight=sample_weight)`` for a dask array."""
+    # ImageQuantizer.partial_fit has checked that a previous fit was exact.
     first_call = not hasattr(estimator, "_histograms")
-    if not first_call and estimator._histograms is None:
-        raise ValueError(
-            "partial_fit adds to an exact fit, but the last fit drew a subsample "
-            f"of float data (subsample={estimator.subsample}) or met more than "
-            f"{MAX_HISTOGRAM_LEVELS} distinct values. Start with partial_fit, or "
-            "convert the data to integers."
-        )
     checked = validate_data(
         estimator, _sample(X), dtype="numeric", allow_nd=True, reset=first_call
     )
@@ -509,33 +503,11 @@ def partial_fit(estimator, X, sample_weight=None):
     estimator._check_code_dtype()
     channel_axis = estimator._checked_channel_axis(X.ndim)
     n_channels = 1 if channel_axis is None else X.shape[channel_axis]
-    if not first_call and n_channels != len(estimator._histograms):
-        raise ValueError(
-            f"The data has {n_channels} channels, but ImageQuantizer was "
-            f"fitted with {len(estimator._histograms)}."
-        )
+    estimator._check_channels_seen(n_channels)
     spec = _spec(estimator, X, channel_axis, cap="levels", minmax=X.dtype.kind == "f")
     summary = _summarise(X, sample_weight, spec)
     _check_magnitude(summary, X.dtype)
-    histograms = []
-    for channel, histogram in enumerate(summary["hist"]):
-        n_levels = histogram.n_levels if isinstance(histogram, _TooMany) else None
-        if n_levels is None:
-            if not first_call:
-                histogram = merge_counts(estimator._histograms[channel], histogram)
-            n_levels = histogram[0].size
-        if n_levels > MAX_HISTOGRAM_LEVELS:
-            raise ValueError(
-                f"partial_fit fits exactly from a histogram of at most "
-                f"{MAX_HISTOGRAM_LEVELS} distinct values per channel, and channel "
-                f"{channel} has {n_levels} so far ({X.dtype.name} data). Convert "
-                "the images to integers first (for instance "
-                "np.round(image * 65535).astype(np.uint16) for values in [0, 1]), "
-                "or use fit, which subsamples float data."
-            )
-        histograms.append(histogram)
-    estimator._histograms = histograms
-    return estimator._fit_histograms(histograms, when_needed=True)
+    return estimator._add_histograms(summary["hist"], X.dtype)
 
 
 def score(estimator, X):

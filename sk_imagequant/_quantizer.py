@@ -315,32 +315,14 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return _dask.partial_fit(self, X, sample_weight)
         X, mask = self._validate_values(X, reset=first_call)
         channels = self._channel_values_and_weights(X, sample_weight, mask)
-        if not first_call and len(channels) != len(self._histograms):
-            raise ValueError(
-                f"The data has {len(channels)} channels, but ImageQuantizer was "
-                f"fitted with {len(self._histograms)}."
-            )
-        histograms = []
-        for channel, (values, weights) in enumerate(channels):
-            if fits_histogram(values):
-                histogram = level_counts(values, weights)
-            else:
-                histogram = value_counts(values, weights)
-            if not first_call:
-                histogram = merge_counts(self._histograms[channel], histogram)
-            n_levels = histogram[0].size
-            if n_levels > MAX_HISTOGRAM_LEVELS:
-                raise ValueError(
-                    f"partial_fit fits exactly from a histogram of at most "
-                    f"{MAX_HISTOGRAM_LEVELS} distinct values per channel, and channel "
-                    f"{channel} has {n_levels} so far ({X.dtype.name} data). Convert "
-                    "the images to integers first (for instance "
-                    "np.round(image * 65535).astype(np.uint16) for values in [0, 1]), "
-                    "or use fit, which subsamples float data."
-                )
-            histograms.append(histogram)
-        self._histograms = histograms
-        return self._fit_histograms(histograms, when_needed=True)
+        self._check_channels_seen(len(channels))
+        histograms = [
+            level_counts(values, weights)
+            if fits_histogram(values)
+            else value_counts(values, weights)
+            for values, weights in channels
+        ]
+        return self._add_histograms(histograms, X.dtype)
 
     def transform(self, X):
         """Replace each value by the code of its bin.
@@ -588,6 +570,42 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
             weights = None
         return value_counts(values, weights)
+
+    def _check_channels_seen(self, n_channels):
+        """A partial_fit after the first must see as many channels."""
+        seen = getattr(self, "_histograms", None)
+        if seen is not None and n_channels != len(seen):
+            raise ValueError(
+                f"The data has {n_channels} channels, but ImageQuantizer was "
+                f"fitted with {len(seen)}."
+            )
+
+    def _add_histograms(self, histograms, dtype):
+        """partial_fit: add each channel's histogram to those seen so far.
+
+        A channel's histogram may also be an object with an ``n_levels``
+        attribute: levels counted, too many to keep (the dask path).
+        """
+        seen = getattr(self, "_histograms", None)
+        merged = []
+        for channel, histogram in enumerate(histograms):
+            n_levels = getattr(histogram, "n_levels", None)
+            if n_levels is None:
+                if seen is not None:
+                    histogram = merge_counts(seen[channel], histogram)
+                n_levels = histogram[0].size
+            if n_levels > MAX_HISTOGRAM_LEVELS:
+                raise ValueError(
+                    f"partial_fit fits exactly from a histogram of at most "
+                    f"{MAX_HISTOGRAM_LEVELS} distinct values per channel, and channel "
+                    f"{channel} has {n_levels} so far ({np.dtype(dtype).name} data). "
+                    "Convert the images to integers first (for instance "
+                    "np.round(image * 65535).astype(np.uint16) for values in [0, 1]), "
+                    "or use fit, which subsamples float data."
+                )
+            merged.append(histogram)
+        self._histograms = merged
+        return self._fit_histograms(merged, when_needed=True)
 
     def _fit_histograms(self, histograms, *, when_needed=False):
         """Fit the bins of each channel on its ``(levels, counts)``.
