@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController
 
+from . import _dask_color
 from ._metrics import integer_data_range, psnr_from_mse
 from ._palette import (
     distinct_colours,
@@ -81,7 +82,7 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         is then not its nearest palette colour: dithering is not a per-pixel
         map. Done by Pillow (the ``plot`` extra), at most 256 colours. Tables
         ``(n_samples, n_features)`` are never dithered (their rows have no
-        neighbours).
+        neighbours). Dask images are refused (the diffusion crosses blocks).
 
     random_state : int, RandomState instance or None, default=None
         Seeds ``KMeans`` and the draw of its subsample, for data other than
@@ -146,6 +147,14 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     :meth:`partial_fit` accumulates the histogram over tiles and refits from
     it: after any tiling, the palette equals that :meth:`fit` finds on the
     whole image.
+
+    Dask arrays (the ``dask`` extra) are never computed whole: :meth:`fit`,
+    :meth:`partial_fit` and :meth:`score` merge the colour histograms (or
+    squared errors) of the blocks by a tree reduction in one ``compute``,
+    and the palette is the one :meth:`fit` finds on the computed array;
+    :meth:`transform` and :meth:`inverse_transform` return lazy dask arrays,
+    block by block. The channel axis is rechunked to one chunk if it is
+    split. ``dither=True`` is refused for dask images.
 
     Examples
     --------
@@ -217,6 +226,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self : ColorQuantizer
             The fitted quantizer.
         """
+        if _dask_color.is_dask_array(X):
+            return _dask_color.fit(self, X, sample_weight)
         X, pixels = self._validate_pixels(X, reset=True)
         self._check_magnitude(pixels)
         self._histogram = distinct_colours(pixels, self._pixel_weights(X, sample_weight))
@@ -245,6 +256,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         codes : ndarray of shape (H, W), (n, H, W) or (n_samples, 1)
             As :meth:`transform` returns them.
         """
+        if _dask_color.is_dask_array(X):
+            return _dask_color.fit_transform(self, X, sample_weight)
         if sample_weight is not None:
             return self.fit(X, sample_weight=sample_weight).transform(X)
         X, pixels = self._validate_pixels(X, reset=True)
@@ -297,6 +310,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         >>> np.array_equal(streamed.palette_, whole.palette_)
         True
         """
+        if _dask_color.is_dask_array(X):
+            return _dask_color.partial_fit(self, X, sample_weight)
         first_call = not hasattr(self, "_histogram")
         X, pixels = self._validate_pixels(X, reset=first_call)
         self._check_magnitude(pixels)
@@ -322,6 +337,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             image.
         """
         check_is_fitted(self)
+        if _dask_color.is_dask_array(X):
+            return _dask_color.transform(self, X)
         X, pixels = self._validate_pixels(X, reset=False)
         if self._dithers(X):
             return self._dither(X)
@@ -344,6 +361,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             ``(n_samples, C)``.
         """
         check_is_fitted(self)
+        if _dask_color.is_dask_array(X):
+            return _dask_color.inverse_transform(self, X)
         codes = check_array(
             X,
             dtype="numeric",
@@ -389,6 +408,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             PSNR in dB; ``inf`` when the palette holds every colour of X.
         """
         check_is_fitted(self)
+        if _dask_color.is_dask_array(X):
+            return _dask_color.score(self, X)
         X, pixels = self._validate_pixels(X, reset=False)
         if X.dtype.kind in "biu":
             data_range = integer_data_range(X.dtype, has_negative=bool(pixels.min() < 0))
@@ -400,15 +421,20 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     # Internals -----------------------------------------------------------
 
-    def _validate_pixels(self, X, *, reset):
-        """Validate X; return it as an array and its pixels as a (n_pixels, C) view."""
+    def _validate_pixels(self, X, *, reset, shape=None):
+        """Validate X; return it as an array and its pixels as a (n_pixels, C) view.
+
+        ``shape``: the shape messages name, when X is a one-row sample of a
+        dask array (of that shape, the same dtype and width).
+        """
         ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
         if ndim <= 2:
             dtype = getattr(X, "dtype", None)
             if ndim == 2 and dtype in _GREY_DTYPES and np.shape(X)[1] > MAX_TABLE_CHANNELS:
                 raise ValueError(
                     f"ColorQuantizer got a 2-D {np.dtype(dtype).name} array of shape "
-                    f"{np.shape(X)}: a grey image, not a table of colours. Quantise "
+                    f"{np.shape(X) if shape is None else shape}: a grey image, not a "
+                    "table of colours. Quantise "
                     "grey levels with ImageQuantizer, or pass a colour image with "
                     "its channels last, (H, W, C)."
                 )
@@ -418,7 +444,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if X.ndim > 4:
             raise ValueError(
                 f"ColorQuantizer takes an image (H, W, C), a stack (n, H, W, C) or a "
-                f"table (n_samples, n_features); got {X.ndim} dimensions, shape {X.shape}."
+                f"table (n_samples, n_features); got {X.ndim} dimensions, shape "
+                f"{X.shape if shape is None else shape}."
             )
         if X.size == 0:
             raise ValueError(f"Found an empty image of shape {X.shape}; it needs pixels.")
