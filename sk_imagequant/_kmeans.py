@@ -131,18 +131,18 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
 
     The iterations of ``sklearn.cluster.KMeans(init=centres, n_init=1)`` fitted
     on the pixels themselves: each level goes to its nearest centre, and an
-    empty cluster is moved to the pixel farthest from its centre, which
-    leaves that pixel's old cluster with one pixel less. Fitting ``KMeans``
-    on the weighted levels instead moves a whole level, and so can end
-    somewhere else. Levels (nearly) halfway between two centres go where
-    ``KMeans``' rounding sends them (see :func:`_kmeans_rounding`); among
-    pixels equally far from their centres, the relocation takes the lowest
-    level, where ``KMeans`` takes whichever ``np.argpartition`` returns. Runs
-    until no level changes cluster.
+    empty cluster takes the pixel farthest from its centre, which leaves that
+    pixel's old cluster with one pixel less (fitted on the weighted levels,
+    ``KMeans`` would move a whole level). Levels (nearly) halfway between two
+    centres go where ``KMeans``' rounding sends them (see
+    :func:`_kmeans_rounding`). Runs until no level changes cluster.
 
-    Where a level lies within rounding reach of a midpoint
-    (:data:`CERTAIN_SLACK`), ``KMeans`` may send it either way: the replay
-    follows both, up to ``max_runs`` runs in all.
+    Where ``KMeans`` could go more than one way, every way is followed, as a
+    run of its own: a level within rounding reach of a midpoint
+    (:data:`CERTAIN_SLACK`), pixels of several levels tied for a relocation
+    (:func:`_relocations`), a cluster a relocation empties (:func:`_centres`).
+    A run back at a state it visited ends there (a cycle, at equal error),
+    and runs that meet are followed once.
 
     Parameters
     ----------
@@ -152,7 +152,7 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
     centres : ndarray of float64
         Initial centres.
     max_iter : int
-        A bound on the iterations, as in ``KMeans``.
+        ``KMeans``' bound on its iterations: it stops there at the latest.
     max_runs : int
         A bound on the runs followed.
     max_steps : int
@@ -161,19 +161,17 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
     Returns
     -------
     runs : list of ndarray of float64, sorted
-        The centres each run ends on; the first is the run ``KMeans``'
-        rounding takes, as far as it can be redone.
+        The centres each run ends on; the first is the way ``KMeans``'
+        rounding and the stable order take.
     certain : bool
         True when ``KMeans``' run on the pixels is certainly one of the runs
-        followed, up to where it stops (at its tolerance): no level was
-        ambiguous beyond ``max_runs`` or ``max_steps``, and each relocation to an empty
-        cluster moved pixels ``KMeans`` moves too: whole counts (pixels, or
-        whole sample weights taken as repeated pixels) and no tie for the
-        farthest pixel between levels. ``max_iter`` is ``KMeans``' own: it
-        stops there at the latest. The run followed further has no
+        up to where it stops (at its tolerance): every way it could go was
+        followed within ``max_runs`` and ``max_steps``, and the counts are
+        whole (pixels, or whole sample weights taken as repeated pixels)
+        wherever a pixel was relocated. Each run, followed further, has no
         more squared error than any of its earlier states, so the least of
         the runs' errors is then at most ``KMeans``'. When False, its run may
-        have gone elsewhere.
+        have gone elsewhere; once unsure, no further ways are followed.
     """
     prefix = _prefix_sums(levels, counts)
     mean = float(np.sum(counts * levels) / np.sum(counts))
