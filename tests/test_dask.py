@@ -2,7 +2,7 @@
 
 Every result is compared with the numpy path on the computed array. The
 threaded scheduler runs most tests; a ``LocalCluster`` of two worker
-processes (loopback, started once for the session) runs the others, one of
+processes (loopback, started once for the session, in conftest.py) runs the others, one of
 them with a worker killed in the middle of a transform.
 """
 
@@ -28,23 +28,6 @@ STRATEGIES = ["uniform", "quantile", "kmeans", "optimal"]
 # Chunkings of a (37, 29, 3) image: many small blocks, ragged ones, blocks
 # across the channel axis (one channel a block), and a single block.
 CHUNKINGS = [(13, 10, 3), (20, 29, 1), (37, 10, 2), (37, 29, 3)]
-
-
-@pytest.fixture(scope="session")
-def client():
-    """Two worker processes with a thread each, on the loopback interface."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",
-            memory_limit="2GiB",
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
-    ):
-        yield client
 
 
 @pytest.fixture(autouse=True)

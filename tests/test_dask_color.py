@@ -3,7 +3,7 @@
 Every result is compared with the numpy path on the computed array, over
 several chunkings (the channel axis split across blocks included). The
 threaded scheduler runs most tests; a ``LocalCluster`` of two worker
-processes (loopback, started once for this module) runs one.
+processes (loopback, started once for the session, in conftest.py) runs one.
 """
 
 import subprocess
@@ -18,23 +18,6 @@ dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 
 from sk_imagequant import ColorQuantizer  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def client():
-    """Two worker processes with a thread each, on the loopback interface."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",
-            memory_limit="2GiB",
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as client,
-    ):
-        yield client
 
 
 @pytest.fixture(autouse=True)
