@@ -486,8 +486,9 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _fit_histogram(self):
         """Set the fitted attributes from the histogram of the pixels seen."""
         colours, counts = self._histogram
-        values = colours.astype(np.float64)
-        self._data_range = float(np.ptp(values, axis=0).max()) or 1.0
+        # The largest channel range (max - min of the values cast to float64).
+        spans = colours.max(axis=0).astype(np.float64) - colours.min(axis=0)
+        self._data_range = float(spans.max()) or 1.0
         n_distinct = colours.shape[0]
         with _one_blas_thread():
             if n_distinct <= self.n_colors:

@@ -50,6 +50,32 @@ def _unpack_keys(keys, n_channels):
     return colours
 
 
+def _unique_keys(keys, return_inverse=False):
+    """The sorted distinct ``keys``, with their counts or the inverse.
+
+    ``np.unique`` without its hashing and general paths: a sort (or an
+    argsort for the inverse) of the integer keys.
+
+    Returns
+    -------
+    distinct : ndarray
+    counts_or_inverse : ndarray of int
+        How many times each distinct key occurs, or with ``return_inverse``
+        the index in ``distinct`` of each key.
+    """
+    order = np.argsort(keys) if return_inverse else None
+    ordered = keys[order] if return_inverse else np.sort(keys)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    if return_inverse:
+        inverse = np.empty(keys.size, dtype=np.intp)
+        inverse[order] = np.cumsum(first) - 1
+        return ordered[first], inverse
+    starts = np.flatnonzero(first)
+    return ordered[starts], np.diff(starts, append=ordered.size)
+
+
 def distinct_colours(pixels, weights=None, *, return_inverse=False):
     """The distinct rows of ``pixels`` and their total weights.
 
@@ -70,7 +96,7 @@ def distinct_colours(pixels, weights=None, *, return_inverse=False):
     """
     if return_inverse:
         if pixels.dtype == np.uint8 and 1 <= pixels.shape[1] <= 8:
-            keys, inverse = np.unique(_pack_keys(pixels), return_inverse=True)
+            keys, inverse = _unique_keys(_pack_keys(pixels), return_inverse=True)
             colours = _unpack_keys(keys, pixels.shape[1])
         else:
             colours, inverse = np.unique(pixels, axis=0, return_inverse=True)
@@ -80,10 +106,10 @@ def distinct_colours(pixels, weights=None, *, return_inverse=False):
     if pixels.dtype == np.uint8 and 1 <= pixels.shape[1] <= 8:
         keys = _pack_keys(pixels)
         if weights is None:
-            keys, counts = np.unique(keys, return_counts=True)
+            keys, counts = _unique_keys(keys)
             counts = counts.astype(np.float64)
         else:
-            keys, inverse = np.unique(keys, return_inverse=True)
+            keys, inverse = _unique_keys(keys, return_inverse=True)
             counts = np.bincount(inverse.reshape(-1), weights=weights, minlength=keys.size)
         colours = _unpack_keys(keys, pixels.shape[1])
     else:
@@ -201,11 +227,9 @@ def nearest_codes(pixels, palette, dtype=np.uint8, out=None, *, distinct=False):
     for start in range(0, pixels.shape[0], CHUNK_PIXELS):
         chunk = pixels[start : start + CHUNK_PIXELS]
         if exact32 and n_channels <= 4 and not distinct:
-            keys, inverse = np.unique(_pack_keys(chunk), return_inverse=True)
+            keys, inverse = _unique_keys(_pack_keys(chunk), return_inverse=True)
             colours = _unpack_keys(keys, n_channels).astype(np.float32)
-            codes[start : start + chunk.shape[0]] = _nearest_float32(colours, pal)[
-                inverse.reshape(-1)
-            ]
+            codes[start : start + chunk.shape[0]] = _nearest_float32(colours, pal)[inverse]
         elif exact32:
             codes[start : start + chunk.shape[0]] = _nearest_float32(
                 chunk.astype(np.float32), pal
@@ -251,8 +275,12 @@ def _wu_table(colours, counts):
         index, weights=counts * np.einsum("ij,ij->i", values, values), minlength=size
     )
     table = moments.reshape(_WU_SIDE, _WU_SIDE, _WU_SIDE, 5)
+    # Running sums along each axis, a slab at a time (the sums np.cumsum
+    # makes, in the same order, faster on this layout).
     for axis in range(3):
-        np.cumsum(table, axis=axis, out=table)
+        slabs = np.moveaxis(table, axis, 0)
+        for cell in range(1, _WU_SIDE):
+            np.add(slabs[cell], slabs[cell - 1], out=slabs[cell])
     return table
 
 
@@ -376,11 +404,16 @@ def cell_means(colours, counts, bits):
     size = 1 << (bits * colours.shape[1])
     weights = np.bincount(index, weights=counts, minlength=size)
     occupied = np.flatnonzero(weights)
+    # The rank of each occupied cell: the sums below fill only those.
+    rank = np.zeros(size, dtype=np.intp)
+    rank[occupied] = np.arange(occupied.size)
+    index = rank[index]
+    weights = weights[occupied]
     means = np.empty((occupied.size, colours.shape[1]))
     for channel in range(colours.shape[1]):
-        sums = np.bincount(index, weights=counts * colours[:, channel], minlength=size)
-        means[:, channel] = sums[occupied]
-    weights = weights[occupied]
+        means[:, channel] = np.bincount(
+            index, weights=counts * colours[:, channel], minlength=occupied.size
+        )
     means /= weights[:, np.newaxis]
     return means, weights
 
@@ -388,15 +421,23 @@ def cell_means(colours, counts, bits):
 # Lloyd's iterations -----------------------------------------------------------
 
 
-def weighted_means(points, weights, codes, centres):
-    """The weighted mean of the points of each code; ``centres`` where a code has none."""
+def _weighted_channels(points, weights):
+    """The products ``weights * points[:, channel]``, channel by channel."""
+    return [weights * points[:, channel] for channel in range(points.shape[1])]
+
+
+def weighted_means(points, weights, codes, centres, weighted=None):
+    """The weighted mean of the points of each code; ``centres`` where a code has none.
+
+    ``weighted``: :func:`_weighted_channels` of the points, when already known.
+    """
+    if weighted is None:
+        weighted = _weighted_channels(points, weights)
     totals = np.bincount(codes, weights=weights, minlength=centres.shape[0])
     means = centres.copy()
     filled = totals > 0
     for channel in range(points.shape[1]):
-        sums = np.bincount(
-            codes, weights=weights * points[:, channel], minlength=centres.shape[0]
-        )
+        sums = np.bincount(codes, weights=weighted[channel], minlength=centres.shape[0])
         means[filled, channel] = sums[filled] / totals[filled]
     return means, filled
 
@@ -418,6 +459,7 @@ def lloyd(points, weights, centres, max_iter):
         Number of passes made.
     """
     points32 = points.astype(np.float32)
+    weighted = _weighted_channels(points, weights)
     codes = None
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is returned)
@@ -425,7 +467,7 @@ def lloyd(points, weights, centres, max_iter):
         if codes is not None and np.array_equal(codes, new_codes):
             break
         codes = new_codes
-        centres, filled = weighted_means(points, weights, codes, centres)
+        centres, filled = weighted_means(points, weights, codes, centres, weighted)
         if not filled.all():
             centres = _relocate_empty(points, weights, codes, centres, ~filled)
     return centres, n_iter
@@ -462,9 +504,12 @@ def round_palette(colours, counts, centres, n_rounds=2):
     palette = np.clip(np.rint(centres), 0, 255).astype(np.uint8)
     values = colours.astype(np.float64)
     values32 = colours.astype(np.float32)
+    weighted = _weighted_channels(values, counts) if n_rounds > 1 else None
     for _ in range(n_rounds):
         codes = _nearest_float32(values32, palette.astype(np.float32))
-        means, _ = weighted_means(values, counts, codes, palette.astype(np.float64))
+        means, _ = weighted_means(
+            values, counts, codes, palette.astype(np.float64), weighted
+        )
         palette = np.clip(np.rint(means), 0, 255).astype(np.uint8)
     return palette
 
