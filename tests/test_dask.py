@@ -21,7 +21,7 @@ dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 
-from sk_imagequant import ImageQuantizer  # noqa: E402
+from sk_imagequant import ColorQuantizer, ImageQuantizer  # noqa: E402
 
 STRATEGIES = ["uniform", "quantile", "kmeans", "optimal"]
 
@@ -136,18 +136,20 @@ def test_sample_weight_numpy_and_dask():
             _assert_same_fit(expected, quantizer.fit(lazy, sample_weight=sample_weight))
 
 
-def test_sample_weight_errors():
-    lazy = da.from_array(_image(np.uint8, shape=(10, 10)), chunks=4)
+@pytest.mark.parametrize("estimator", [ImageQuantizer, ColorQuantizer])
+def test_sample_weight_errors(estimator):
+    """Both estimators check numpy and dask weights alike, inside the blocks."""
+    lazy = da.from_array(_image(np.uint8, shape=(10, 10, 3)), chunks=(4, 4, 3))
     negative = np.r_[np.ones(9), -1.0]
     for weights in (negative, da.from_array(negative, chunks=3)):
         with pytest.raises(ValueError, match="Negative values in data passed to"):
-            ImageQuantizer(4).fit(lazy, sample_weight=weights)
+            estimator(4).fit(lazy, sample_weight=weights)
     for weights in (np.zeros(10), da.zeros(10, chunks=3)):
         with pytest.raises(ValueError, match="at least one non-zero number"):
-            ImageQuantizer(4).fit(lazy, sample_weight=weights)
+            estimator(4).fit(lazy, sample_weight=weights)
     for weights in (np.ones(9), da.ones(9, chunks=3)):
         with pytest.raises(ValueError, match=r"sample_weight.shape == \(9,\), expected"):
-            ImageQuantizer(4).fit(lazy, sample_weight=weights)
+            estimator(4).fit(lazy, sample_weight=weights)
 
 
 def test_partial_fit_over_dask_tiles_equals_fit():
@@ -373,6 +375,7 @@ def test_import_does_not_import_dask():
     code = (
         "import sys, numpy as np; import sk_imagequant; "
         "sk_imagequant.ImageQuantizer(4).fit(np.arange(64).reshape(8, 8)); "
+        "sk_imagequant.ColorQuantizer(2).fit(np.arange(12).reshape(4, 3)); "
         "assert 'dask' not in sys.modules, 'dask imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -6,8 +6,6 @@ threaded scheduler runs most tests; a ``LocalCluster`` of two worker
 processes (loopback, started once for the session, in conftest.py) runs one.
 """
 
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -131,20 +129,6 @@ def test_sample_weight_numpy_and_dask():
         sample_weight=da.from_array(table_weights, chunks=100),
     )
     _assert_same_fit(expected, quantizer)
-
-
-def test_sample_weight_errors():
-    lazy = da.from_array(_photo(shape=(10, 10)), chunks=4)
-    negative = np.r_[np.ones(9), -1.0]
-    for weights in (negative, da.from_array(negative, chunks=3)):
-        with pytest.raises(ValueError, match="Negative values in data passed to"):
-            ColorQuantizer(4).fit(lazy, sample_weight=weights)
-    for weights in (np.zeros(10), da.zeros(10, chunks=3)):
-        with pytest.raises(ValueError, match="at least one non-zero number"):
-            ColorQuantizer(4).fit(lazy, sample_weight=weights)
-    for weights in (np.ones(9), da.ones(9, chunks=3)):
-        with pytest.raises(ValueError, match=r"sample_weight.shape == \(9,\), expected"):
-            ColorQuantizer(4).fit(lazy, sample_weight=weights)
 
 
 def test_partial_fit_over_dask_tiles_equals_fit():
@@ -334,12 +318,3 @@ def test_dask_dataframe_is_refused_naming_the_estimator():
     frame = dd.from_pandas(pandas.DataFrame({"r": [1, 2], "g": [3, 4]}), npartitions=1)
     with pytest.raises(TypeError, match="ColorQuantizer takes dask arrays"):
         ColorQuantizer(2).fit(frame)
-
-
-def test_import_does_not_import_dask():
-    code = (
-        "import sys, numpy as np; import sk_imagequant; "
-        "sk_imagequant.ColorQuantizer(2).fit(np.arange(12).reshape(4, 3)); "
-        "assert 'dask' not in sys.modules, 'dask imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
