@@ -27,9 +27,13 @@ from ._metrics import integer_data_range, psnr_from_mse
 from ._palette import (
     distinct_colours,
     fit_rgb_palette,
+    histogram_codes,
     merge_colours,
+    morton_colours,
+    morton_histogram,
     nearest_codes,
     round_palette,
+    sort_by_morton,
     squared_error,
 )
 
@@ -171,11 +175,11 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     >>> codes = quantizer.fit_transform(image)
     >>> quantizer.palette_
     array([[  0,   5, 245],
-           [  5, 245,   0],
-           [245,   5,   0]], dtype=uint8)
+           [245,   5,   0],
+           [  5, 245,   0]], dtype=uint8)
     >>> codes
-    array([[2, 2, 0],
-           [0, 1, 1]], dtype=uint8)
+    array([[1, 1, 0],
+           [0, 2, 2]], dtype=uint8)
     >>> quantizer.inverse_transform(codes)[0]
     array([[245,   5,   0],
            [245,   5,   0],
@@ -230,6 +234,10 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return _dask_color.fit(self, X, sample_weight)
         X, pixels = self._validate_pixels(X, reset=True)
         self._check_magnitude(pixels)
+        if sample_weight is None and _is_rgb8(pixels):
+            _, keys, counts = morton_histogram(pixels)
+            self._histogram = morton_colours(keys), counts
+            return self._fit_histogram(keys)
         self._histogram = distinct_colours(pixels, self._pixel_weights(X, sample_weight))
         return self._fit_histogram()
 
@@ -262,6 +270,14 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return self.fit(X, sample_weight=sample_weight).transform(X)
         X, pixels = self._validate_pixels(X, reset=True)
         self._check_magnitude(pixels)
+        if _is_rgb8(pixels):
+            pixel_keys, keys, counts = morton_histogram(pixels)
+            self._histogram = morton_colours(keys), counts
+            self._fit_histogram(keys)
+            if self._dithers(X):
+                return self._dither(X)
+            codes = histogram_codes(pixel_keys, keys, self.palette_, self._codes_dtype())
+            return codes.reshape(_codes_shape(X))
         colours, counts, inverse = distinct_colours(pixels, return_inverse=True)
         self._histogram = colours, counts
         self._fit_histogram()
@@ -483,12 +499,20 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         pixels_per_sample = X.size // (X.shape[0] * X.shape[-1])
         return np.repeat(sample_weight, pixels_per_sample)
 
-    def _fit_histogram(self):
-        """Set the fitted attributes from the histogram of the pixels seen."""
+    def _fit_histogram(self, keys=None):
+        """Set the fitted attributes from the histogram of the pixels seen.
+
+        ``keys``: the sorted Morton keys of the histogram's colours (uint8 RGB),
+        when known; the fit is the same whatever the order of the colours.
+        """
         colours, counts = self._histogram
         # The largest channel range (max - min of the values cast to float64).
-        spans = colours.max(axis=0).astype(np.float64) - colours.min(axis=0)
-        self._data_range = float(spans.max()) or 1.0
+        # (Column by column: faster than along the first axis.)
+        spans = [
+            float(colours[:, channel].max()) - float(colours[:, channel].min())
+            for channel in range(colours.shape[1])
+        ]
+        self._data_range = max(spans) or 1.0
         n_distinct = colours.shape[0]
         with _one_blas_thread():
             if n_distinct <= self.n_colors:
@@ -500,10 +524,14 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                         UserWarning,
                         stacklevel=4,  # the caller of fit or partial_fit
                     )
-                palette, n_iter = colours, 0
-            elif colours.dtype == np.uint8 and colours.shape[1] == 3:
+                # In lexicographic order, whatever the histogram's.
+                palette = colours[np.lexsort(colours.T[::-1])]
+                n_iter = 0
+            elif _is_rgb8(colours):
+                if keys is None:
+                    keys, counts = sort_by_morton(colours, counts)
                 palette, n_iter = fit_rgb_palette(
-                    colours, counts, self.n_colors, self.max_iter
+                    keys, counts, self.n_colors, self.max_iter
                 )
             else:
                 palette, n_iter = self._fit_kmeans(colours, counts)
@@ -581,6 +609,11 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             codes[index] = np.asarray(dithered)
         codes[codes >= n_colors] = 0
         return codes.reshape(X.shape[:-1])
+
+
+def _is_rgb8(pixels):
+    """Whether the pixels are uint8 RGB, the fast path."""
+    return pixels.dtype == np.uint8 and pixels.shape[1] == 3
 
 
 def _codes_shape(X):

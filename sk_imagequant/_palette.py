@@ -27,8 +27,6 @@ BLOCK_BYTES = 1 << 20
 # channels of 8 bits, |c|^2 - 2 x.c stays below 2 * C * 255**2 < 2**24.
 MAX_EXACT_FLOAT32_CHANNELS = 129
 
-_WU_SIDE = 33  # 32 cells of 5 bits a channel, and the zero border
-
 
 # Colour histograms ---------------------------------------------------------
 
@@ -256,169 +254,234 @@ def squared_error(pixels, palette, codes=None):
     return total
 
 
-# Wu's box splitting -----------------------------------------------------------
+# Morton order -------------------------------------------------------------------
+#
+# The Morton key of a uint8 RGB colour interleaves the bits of its channels,
+# most significant first: r7 g7 b7 r6 g6 b6 ... r0 g0 b0 (24 bits). Sorted by
+# key, the colours of every cell of any size (those sharing the top ``bits``
+# bits of each channel) lie together, and a colour's cell is its key shifted
+# right by ``3 * (8 - bits)``: the histogram of the distinct colours gives the
+# moments of the cells of every size by sums over runs.
 
 
-def _wu_table(colours, counts):
-    """Cumulative moments (weight, sums of R, G, B, sum of squares) of the boxes."""
-    cells = (colours >> 3).astype(np.intp) + 1
-    index = (cells[:, 0] * _WU_SIDE + cells[:, 1]) * _WU_SIDE + cells[:, 2]
-    values = colours.astype(np.float64)
-    size = _WU_SIDE**3
-    moments = np.empty((size, 5))
-    moments[:, 0] = np.bincount(index, weights=counts, minlength=size)
-    for channel in range(3):
-        moments[:, 1 + channel] = np.bincount(
-            index, weights=counts * values[:, channel], minlength=size
-        )
-    moments[:, 4] = np.bincount(
-        index, weights=counts * np.einsum("ij,ij->i", values, values), minlength=size
-    )
-    table = moments.reshape(_WU_SIDE, _WU_SIDE, _WU_SIDE, 5)
-    # Running sums along each axis, a slab at a time (the sums np.cumsum
-    # makes, in the same order, faster on this layout).
-    for axis in range(3):
-        slabs = np.moveaxis(table, axis, 0)
-        for cell in range(1, _WU_SIDE):
-            np.add(slabs[cell], slabs[cell - 1], out=slabs[cell])
-    return table
+def _spread_bits(values):
+    """Bit i of each value moved to bit 3 i."""
+    spread = np.zeros_like(values)
+    for bit in range(8):
+        spread |= ((values >> bit) & 1) << (3 * bit)
+    return spread
 
 
-# The 8 corners of a box (lower bound exclusive, upper inclusive), with the
-# sign each cumulative sum takes: + for an odd number of upper bounds.
-_CORNERS = np.array([[r, g, b] for r in (1, 0) for g in (1, 0) for b in (1, 0)])
-_SIGNS = np.where(_CORNERS.sum(axis=1) % 2 == 1, 1.0, -1.0)
-# Every possible cut: the last cell of the lower part, along each axis.
-_POSITIONS = np.arange(1, _WU_SIDE)
-# _MOVED_ON_AXIS[k, c]: corner c takes its upper bound on axis k (so moves with a cut on k).
-_MOVED_ON_AXIS = _CORNERS.T == 1
-_STRIDES = np.array([_WU_SIDE * _WU_SIDE, _WU_SIDE, 1])
+def _gather_bits(values, channel):
+    """The 4 bits of ``channel`` in 12 bits of Morton key, as a 4-bit number."""
+    gathered = np.zeros_like(values)
+    for bit in range(4):
+        gathered |= ((values >> (3 * bit + 2 - channel)) & 1) << bit
+    return gathered
 
 
-def _best_cuts(table, boxes):
-    """The best cut of each box.
+_SPREAD = _spread_bits(np.arange(256, dtype=np.uint32))
+_MORTON = (_SPREAD << 2, _SPREAD << 1, _SPREAD)
+# 12 bits of key (4 of each channel) -> those bits of the colour as 0x00RRGGBB.
+_TWELVE = np.arange(4096, dtype=np.uint32)
+_UNMORTON_LOW = (
+    (_gather_bits(_TWELVE, 0) << 16)
+    | (_gather_bits(_TWELVE, 1) << 8)
+    | _gather_bits(_TWELVE, 2)
+)
+_UNMORTON_HIGH = _UNMORTON_LOW << 4
 
-    Parameters
-    ----------
-    table : ndarray of shape (33, 33, 33, 5)
-        Cumulative moments (:func:`_wu_table`).
-    boxes : ndarray of shape (n_boxes, 3, 2)
-        Lower (exclusive) and upper (inclusive) bound of each box on each axis.
+
+def morton_keys(pixels):
+    """The Morton key (uint32) of each uint8 RGB row."""
+    keys = np.take(_MORTON[0], pixels[:, 0])
+    keys |= np.take(_MORTON[1], pixels[:, 1])
+    keys |= np.take(_MORTON[2], pixels[:, 2])
+    return keys
+
+
+def morton_colours(keys):
+    """The uint8 RGB colours of Morton keys, shape ``(n, 3)``."""
+    packed = np.take(_UNMORTON_HIGH, keys >> 12)
+    packed |= np.take(_UNMORTON_LOW, keys & 0xFFF)
+    # The bytes of 0x00RRGGBB, least significant first.
+    return packed.astype("<u4", copy=False).view(np.uint8).reshape(-1, 4)[:, 2::-1]
+
+
+def morton_histogram(pixels):
+    """The distinct uint8 RGB colours of ``pixels`` by Morton key, with their counts.
 
     Returns
     -------
-    gains : ndarray of shape (n_boxes,)
-        The drop in squared error of the best cut, ``|S_1|^2 / w_1 + |S_2|^2
-        / w_2 - |S|^2 / w`` for the weights ``w`` and sums ``S`` of the two
-        parts and the box; -1 when no cut leaves colours on both sides.
-    axes, positions : ndarray of shape (n_boxes,), int
-        Axis and position (last cell of the lower part) of the best cut.
-    wholes : ndarray of shape (n_boxes, 5)
-        Moments of each box: weight, sums of R, G and B, sum of squares.
+    pixel_keys : ndarray of shape (n_pixels,), uint32
+        The key of each pixel.
+    keys : ndarray of shape (n_colours,), uint32
+        The distinct keys, sorted.
+    counts : ndarray of shape (n_colours,), float64
     """
-    corners = boxes[:, np.arange(3), _CORNERS]  # (n_boxes, 8, 3)
-    flat_corners = corners @ _STRIDES  # (n_boxes, 8): flat indices into the table
-    table = table.reshape(-1, 5)
-    wholes = _SIGNS @ table[flat_corners]
-    # A cut at p on axis k moves the upper bound on k of the corners that have it.
-    shifts = (_POSITIONS - boxes[:, :, 1:]) * _STRIDES[:, np.newaxis]  # (n_boxes, 3, 32)
-    flat = flat_corners[:, np.newaxis, np.newaxis, :] + (
-        _MOVED_ON_AXIS[np.newaxis, :, np.newaxis, :] * shifts[..., np.newaxis]
-    )  # (n_boxes, 3 axes, 32 positions, 8 corners)
-    lower = np.einsum("c,nkpcm->nkpm", _SIGNS, table[flat])
-    upper = wholes[:, np.newaxis, np.newaxis] - lower
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = (
-            np.einsum("...j,...j->...", lower[..., 1:4], lower[..., 1:4]) / lower[..., 0]
-        )
-        score += (
-            np.einsum("...j,...j->...", upper[..., 1:4], upper[..., 1:4]) / upper[..., 0]
-        )
-    # Inside the box, with colours (a weight above rounding noise) on both sides.
-    tiny = 1e-9 * wholes[:, 0, np.newaxis, np.newaxis]
-    valid = (
-        (boxes[:, :, :1] < _POSITIONS)
-        & (boxes[:, :, 1:] > _POSITIONS)
-        & (lower[..., 0] > tiny)
-        & (upper[..., 0] > tiny)
-    )
-    score = np.where(valid, score, -np.inf).reshape(boxes.shape[0], -1)
-    best = score.argmax(axis=1)
-    with np.errstate(invalid="ignore"):
-        gains = score[np.arange(boxes.shape[0]), best] - np.einsum(
-            "ij,ij->i", wholes[:, 1:4], wholes[:, 1:4]
-        ) / np.maximum(wholes[:, 0], tiny[:, 0, 0])
-    gains = np.where(valid.reshape(boxes.shape[0], -1).any(axis=1), gains, -1.0)
-    axes, positions = np.divmod(best, _POSITIONS.size)
-    return gains, axes, _POSITIONS[positions], wholes
+    pixel_keys = morton_keys(pixels)
+    keys, counts = _unique_keys(pixel_keys)
+    return pixel_keys, keys, counts.astype(np.float64)
 
 
-def wu_palette(colours, counts, n_colors):
-    """Initial palette of uint8 RGB colours by Wu's greedy box splitting.
+def sort_by_morton(colours, counts):
+    """The histogram ``(colours, counts)`` of uint8 RGB colours as sorted Morton keys."""
+    keys = morton_keys(colours)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], counts[order]
+
+
+def _run_starts(values):
+    """Indices where a run of equal values starts, in a sorted array."""
+    first = np.empty(values.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    return np.flatnonzero(first)
+
+
+def cell_moments(keys, counts, bits):
+    """Weight and weighted sums of the channels of each occupied cell.
 
     Parameters
     ----------
-    colours : ndarray of shape (n_colours, 3), uint8
+    keys : ndarray of shape (n_colours,), uint32
+        Sorted Morton keys of the distinct colours.
     counts : ndarray of shape (n_colours,)
-    n_colors : int
-        Number of boxes wanted.
+    bits : int
+        Size of the cells: the top ``bits`` bits of each channel (8: the
+        colours themselves).
 
     Returns
     -------
-    centres : ndarray of shape (n_boxes, 3), float64
-        The mean colour of each box; fewer than ``n_colors`` boxes when every
-        box that holds several colours is a single 5-bit cell.
+    cells : ndarray of shape (n_cells,), uint32
+        Each occupied cell's Morton key, sorted.
+    moments : ndarray of shape (4, n_cells)
+        Weight, and the weighted sums of R, G and B, of each cell.
     """
-    table = _wu_table(colours, counts)
-    boxes = np.array([[[0, _WU_SIDE - 1]] * 3])
-    gains, axes, positions, wholes = _best_cuts(table, boxes)
-    # A max-heap of the boxes by gain; ties to the older box.
-    heap = [(-gains[0], 0, boxes[0], int(axes[0]), int(positions[0]), wholes[0])]
-    done = []  # moments of the boxes no cut can improve
-    n_boxes = serial = 1
-    while heap and n_boxes < n_colors:
-        negative_gain, _, box, axis, position, whole = heapq.heappop(heap)
-        if not -negative_gain > 0.0:
-            done.append(whole)
+    colours = morton_colours(keys)
+    if bits == 8:
+        moments = np.empty((4, keys.size))
+        moments[0] = counts
+        np.multiply(counts, colours.T, out=moments[1:])
+        return keys, moments
+    cells = keys >> np.uint32(3 * (8 - bits))
+    starts = _run_starts(cells)
+    moments = np.empty((4, starts.size))
+    moments[0] = np.add.reduceat(counts, starts)
+    for channel in range(3):
+        moments[1 + channel] = np.add.reduceat(counts * colours[:, channel], starts)
+    return cells[starts], moments
+
+
+def coarser_cells(cells, moments, n_levels=1):
+    """:func:`cell_moments` of cells ``n_levels`` bits coarser, from finer ones."""
+    cells = cells >> np.uint32(3 * n_levels)
+    starts = _run_starts(cells)
+    return cells[starts], np.add.reduceat(moments, starts, axis=1)
+
+
+def _n_runs(values):
+    """Number of runs of equal values in a sorted array."""
+    return int(np.count_nonzero(values[1:] != values[:-1])) + 1
+
+
+def _means(moments):
+    """The mean colours ``(3, n)`` of moments ``(4, n)``."""
+    return moments[1:] / moments[0]
+
+
+# Principal-axis splitting ---------------------------------------------------------
+
+
+def _principal_cut(points, moments):
+    """The best cut of a cluster across its principal axis.
+
+    The points are ordered by their projection on the principal axis (the
+    eigenvector of the largest eigenvalue of their weighted scatter matrix),
+    and every cut of that order in two is tried: the one that lowers the
+    squared error most is kept.
+
+    Parameters
+    ----------
+    points : ndarray of shape (3, n_points)
+    moments : ndarray of shape (4, n_points)
+        Each point's weight and weighted channels.
+
+    Returns
+    -------
+    gain : float
+        The drop in squared error, ``|S_1|^2 / w_1 + |S_2|^2 / w_2 - |S|^2 /
+        w`` for the weights ``w`` and sums ``S`` of the two parts and the
+        whole; -1 when there is a single point.
+    lower : ndarray of int, or None
+        Indices (into the points) of the points of the first part.
+    """
+    if points.shape[1] < 2:
+        return -1.0, None
+    total = moments.sum(axis=1)
+    sums = total[1:]
+    scatter = moments[1:] @ points.T
+    scatter -= sums[:, np.newaxis] * (sums / total[0])
+    axis = np.linalg.eigh(scatter)[1][:, -1]
+    order = np.argsort(axis @ points)
+    lower = np.cumsum(np.take(moments, order[:-1], axis=1), axis=1)
+    upper = total[:, np.newaxis] - lower
+    scores = np.einsum("ij,ij->j", lower[1:], lower[1:]) / lower[0]
+    scores += np.einsum("ij,ij->j", upper[1:], upper[1:]) / upper[0]
+    best = int(np.argmax(scores))
+    return scores[best] - sums @ sums / total[0], order[: best + 1]
+
+
+def principal_splits(moments, n_colors):
+    """Initial centres by greedy splitting across principal axes.
+
+    Orchard and Bouman's binary splitting ("Color quantization of images",
+    IEEE Trans. Signal Processing 39(12), 1991), with the best cut along the
+    principal axis rather than one through the mean: starting from one
+    cluster of every point, the cluster whose cut (:func:`_principal_cut`)
+    lowers the squared error most is cut next, until there are ``n_colors``
+    clusters or none can be cut.
+
+    Parameters
+    ----------
+    moments : ndarray of shape (4, n_points)
+        Weight and weighted channels of each point (cell).
+    n_colors : int
+
+    Returns
+    -------
+    centres : ndarray of shape (n_clusters, 3), float64
+        The weighted mean of each cluster, ``n_clusters <= n_colors``.
+    """
+    points = _means(moments)
+
+    def entry(members, serial):
+        cluster = np.take(moments, members, axis=1)
+        gain, lower = _principal_cut(np.take(points, members, axis=1), cluster)
+        return (-gain, serial, members, lower, cluster)
+
+    heap = [entry(np.arange(points.shape[1]), 0)]  # a max-heap by gain, ties to the older
+    done = []
+    serial = 1
+    while heap and len(heap) + len(done) < n_colors:
+        item = heapq.heappop(heap)
+        negative_gain, _, members, lower = item[:4]
+        if lower is None or not -negative_gain > 0.0:
+            done.append(item)
             continue
-        children = np.stack([box, box])
-        children[0, axis, 1] = position
-        children[1, axis, 0] = position
-        gains, axes, positions, wholes = _best_cuts(table, children)
-        for child in range(2):
-            entry = (-gains[child], serial, children[child], int(axes[child]))
-            heapq.heappush(heap, (*entry, int(positions[child]), wholes[child]))
+        below = np.zeros(members.size, dtype=bool)
+        below[lower] = True
+        for part in (members[below], members[~below]):
+            heapq.heappush(heap, entry(part, serial))
             serial += 1
-        n_boxes += 1
-    moments = np.array(done + [entry[5] for entry in sorted(heap, key=lambda e: e[1])])
-    return moments[:, 1:4] / moments[:, :1]
+    clusters = [item[4] for item in done + sorted(heap, key=lambda item: item[1])]
+    return _means(np.array([cluster.sum(axis=1) for cluster in clusters]).T).T
 
 
-def cell_means(colours, counts, bits):
-    """Weighted mean colour and weight of each occupied cell of ``bits`` bits a channel."""
-    shift = 8 - bits
-    index = np.zeros(colours.shape[0], dtype=np.intp)
-    for channel in range(colours.shape[1]):
-        index <<= bits
-        index |= colours[:, channel] >> shift
-    size = 1 << (bits * colours.shape[1])
-    weights = np.bincount(index, weights=counts, minlength=size)
-    occupied = np.flatnonzero(weights)
-    # The rank of each occupied cell: the sums below fill only those.
-    rank = np.zeros(size, dtype=np.intp)
-    rank[occupied] = np.arange(occupied.size)
-    index = rank[index]
-    weights = weights[occupied]
-    means = np.empty((occupied.size, colours.shape[1]))
-    for channel in range(colours.shape[1]):
-        means[:, channel] = np.bincount(
-            index, weights=counts * colours[:, channel], minlength=occupied.size
-        )
-    means /= weights[:, np.newaxis]
-    return means, weights
+# Lloyd's iterations ---------------------------------------------------------------
 
-
-# Lloyd's iterations -----------------------------------------------------------
+# Largest block of distances (centres x points) held at once.
+BLOCK_ENTRIES = 1 << 18
 
 
 def _weighted_channels(points, weights):
@@ -442,56 +505,99 @@ def weighted_means(points, weights, codes, centres, weighted=None):
     return means, filled
 
 
-def lloyd(points, weights, centres, max_iter):
+def lloyd(moments, centres, max_iter, tol=0.0, relax=1.0):
     """Weighted Lloyd's iterations from ``centres``.
 
-    Each pass assigns every point to its nearest centre (float32 distances:
-    a step of the search, not the final mapping) and moves each centre to the
-    weighted mean of its points. A centre left without points moves to the
-    point that costs most (weight times squared distance), as scikit-learn's
-    KMeans relocates empty clusters. Stops after ``max_iter`` passes, or when
-    no point changed centre.
+    Each pass assigns every point to its nearest centre and moves each
+    centre to the weighted mean of its points. A centre left without points
+    moves to the point that costs most (weight times squared distance), as
+    scikit-learn's KMeans relocates empty clusters. Stops after ``max_iter``
+    passes, when no point changed centre, or when no centre moved by ``tol``
+    or more on any channel.
+
+    The nearest centres are found with float distances (float32 up to 256
+    centres), each centre's index written in the lowest bits of its
+    distances (their bit patterns, as integers, are in the order of the
+    floats), so that one minimum over the centres gives the nearest: a step
+    of the search, not the exact final mapping.
+
+    Parameters
+    ----------
+    moments : ndarray of shape (4, n_points)
+        Each point's weight and weighted channels (:func:`cell_moments`).
+    centres : ndarray of shape (n_centres, 3)
+    max_iter : int
+    tol : float
 
     Returns
     -------
-    centres : ndarray, float64
+    centres : ndarray of shape (n_centres, 3), float64
     n_iter : int
         Number of passes made.
     """
-    points32 = points.astype(np.float32)
-    weighted = _weighted_channels(points, weights)
-    codes = None
+    n_centres, n_points = centres.shape[0], moments.shape[1]
+    points = _means(moments)
+    dtype, as_int = (np.float32, np.int32) if n_centres <= 256 else (np.float64, np.int64)
+    mask = as_int((1 << max(1, (n_centres - 1).bit_length())) - 1)
+    augmented = np.empty((5, n_points), dtype)  # the columns [x, 1, |x|^2]
+    augmented[:3] = points
+    augmented[3] = 1.0
+    augmented[4] = np.einsum("ij,ij->j", points, points)
+    weights = np.empty((n_centres, 5), dtype)  # the rows [-2 c, |c|^2, 1]
+    weights[:, 4] = 1.0
+    index = np.arange(n_centres, dtype=as_int)[:, np.newaxis]
+    step = max(1, BLOCK_ENTRIES // n_centres)
+    block = np.empty((n_centres, min(step, n_points)), dtype)
+    codes = np.empty(n_points, dtype=as_int)
+    previous_codes = means = None
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is returned)
-        new_codes = _nearest_float32(points32, centres.astype(np.float32))
-        if codes is not None and np.array_equal(codes, new_codes):
+        weights[:, :3] = centres
+        weights[:, :3] *= -2.0
+        weights[:, 3] = np.einsum("ij,ij->i", centres, centres)
+        for start in range(0, n_points, step):
+            part = block[:, : min(step, n_points - start)]
+            np.matmul(weights, augmented[:, start : start + step], out=part)
+            as_ints = part.view(as_int)
+            as_ints &= ~mask
+            as_ints |= index
+            np.minimum.reduce(as_ints, axis=0, out=codes[start : start + step])
+        codes &= mask
+        if previous_codes is not None and np.array_equal(codes, previous_codes):
             break
-        codes = new_codes
-        centres, filled = weighted_means(points, weights, codes, centres, weighted)
-        if not filled.all():
-            centres = _relocate_empty(points, weights, codes, centres, ~filled)
-    return centres, n_iter
+        previous_codes = codes.copy()
+        labels = codes.astype(np.intp)
+        sums = np.array([np.bincount(labels, row, n_centres) for row in moments])
+        previous_means = centres if means is None else means
+        if sums[0].all():
+            means = (sums[1:] / sums[0]).T
+        else:
+            filled = sums[0] > 0
+            means = centres.copy()
+            means[filled] = (sums[1:, filled] / sums[0, filled]).T
+            # Empty centres move to the points that cost most.
+            errors = moments[0] * np.square(points - means[labels].T).sum(axis=0)
+            n_empty = n_centres - np.count_nonzero(filled)
+            farthest = np.argsort(-errors, kind="stable")[:n_empty]
+            farthest = farthest[errors[farthest] > 0]
+            means[np.flatnonzero(~filled)[: farthest.size]] = points[:, farthest].T
+        if np.abs(means - previous_means).max() < tol:
+            break
+        # Over-relaxed: past the means, along the step.
+        centres = centres + relax * (means - centres)
+    return (centres if means is None else means), n_iter
 
 
-def _relocate_empty(points, weights, codes, centres, empty):
-    errors = weights * np.square(points - centres[codes]).sum(axis=1)
-    n_empty = int(np.count_nonzero(empty))
-    farthest = np.argsort(-errors, kind="stable")[:n_empty]
-    farthest = farthest[errors[farthest] > 0]
-    centres = centres.copy()
-    centres[np.flatnonzero(empty)[: farthest.size]] = points[farthest]
-    return centres
-
-
-def add_centres(points, weights, centres, n_colors):
+def add_centres(moments, centres, n_colors):
     """Add centres at the points that cost most, up to ``n_colors`` centres."""
     n_missing = n_colors - centres.shape[0]
     if n_missing <= 0:
         return centres
-    codes = _nearest_float64(points.astype(np.float64), centres)
-    errors = weights * np.square(points - centres[codes]).sum(axis=1)
+    points = _means(moments).T
+    codes = _nearest_float64(points, centres)
+    errors = moments[0] * np.square(points - centres[codes]).sum(axis=1)
     farthest = np.argsort(-errors, kind="stable")[:n_missing]
-    return np.concatenate([centres, points[farthest].astype(np.float64)])
+    return np.concatenate([centres, points[farthest]])
 
 
 def round_palette(colours, counts, centres, n_rounds=2):
@@ -514,30 +620,198 @@ def round_palette(colours, counts, centres, n_rounds=2):
     return palette
 
 
-STAGES = {5: 5, 6: 5, 8: 2, "round": 1}
+# The fit of uint8 RGB palettes ---------------------------------------------------
+
+# Cells (occupied) wanted at the level of the main Lloyd stage, per palette colour
+# and at least.
+CELLS_PER_COLOUR = 40
+MIN_CELLS = 3000
+# The main stage stops when no centre moves by this much (in colour units).
+TOLERANCE = 0.5
+# Passes of the main stage, and of the stage on finer cells, in max_iter.
+MAIN_PASSES = 2
+FINE_PASSES = 0
+INIT_OFFSET = 1
+RELAX = 1.8
 
 
-def fit_rgb_palette(colours, counts, n_colors, max_iter):
-    """Palette of a uint8 RGB histogram: Wu's splitting, then Lloyd from coarse to fine.
+def _levels(keys, counts, wanted, n_finer):
+    """The level of the main Lloyd stage, and the cell moments around it.
 
-    Lloyd's passes run on the mean colours of the occupied 5-bit cells, then
-    of the 6-bit cells, then on the distinct colours themselves, each stage
-    starting from the centres of the one before; the centres are then
-    rounded to uint8 (:func:`round_palette`).
+    Returns
+    -------
+    level : int
+        The coarsest cells (4 to 7 bits a channel) with at least ``wanted``
+        occupied, else 8: the distinct colours themselves.
+    moments : dict
+        :func:`cell_moments` by bits, from ``level - INIT_OFFSET`` to
+        ``min(level + n_finer, 8)``.
+    """
+    cells = keys >> np.uint32(6)
+    occupied = cells[_run_starts(cells)]
+    sizes = {4: _n_runs(occupied >> np.uint32(6)), 5: _n_runs(occupied >> np.uint32(3))}
+    sizes[6] = occupied.size
+    level = next((bits for bits in (4, 5, 6) if sizes[bits] >= wanted), None)
+    if level is None:
+        level = 7 if _n_runs(keys >> np.uint32(3)) >= wanted else 8
+    finest = min(level + n_finer, 8)
+    moments = {finest: cell_moments(keys, counts, finest)}
+    for bits in range(finest - 1, level - 1 - INIT_OFFSET, -1):
+        moments[bits] = coarser_cells(*moments[bits + 1])
+    return level, {bits: value[1] for bits, value in moments.items()}
+
+
+def fit_rgb_palette(keys, counts, n_colors, max_iter):
+    """Palette of a uint8 RGB histogram, from cell moments.
+
+    The level: the coarsest cells (from 4 to 7 bits a channel) of which at
+    least ``max(MIN_CELLS, CELLS_PER_COLOUR * n_colors)`` are occupied, or
+    the distinct colours themselves when there are fewer. Principal-axis
+    splitting of coarser cells gives the initial centres
+    (:func:`principal_splits`); Lloyd's passes on the mean colours of the
+    cells of the level, weighted by their counts, move them until they
+    settle (no centre moves by ``TOLERANCE``; at most ``MAIN_PASSES *
+    max_iter`` passes). The centres are rounded to uint8.
+
+    Parameters
+    ----------
+    keys : ndarray of shape (n_colours,), uint32
+        Sorted Morton keys of the distinct colours (:func:`sort_by_morton`).
+    counts : ndarray of shape (n_colours,)
+    n_colors : int
+        Fewer than ``n_colours``.
+    max_iter : int
 
     Returns
     -------
     palette : ndarray of shape (n_colors, 3), uint8
     n_iter : int
-        Number of passes on the distinct colours.
+        Number of passes of the last stage.
     """
-    centres = wu_palette(colours, counts, n_colors)
-    values = colours.astype(np.float64)
-    for bits in (5, 6):
-        points, weights = cell_means(colours, counts, bits)
-        if points.shape[0] > n_colors:
-            centres = add_centres(points, weights, centres, n_colors)
-            centres, _ = lloyd(points, weights, centres, STAGES[bits])
-    centres = add_centres(values, counts, centres, n_colors)
-    centres, n_iter = lloyd(values, counts, centres, STAGES[8])
-    return round_palette(colours, counts, centres, STAGES["round"]), n_iter
+    wanted = max(MIN_CELLS, CELLS_PER_COLOUR * n_colors)
+    level, moments = _levels(keys, counts, wanted, 1 if FINE_PASSES else 0)
+    centres = principal_splits(moments[level - INIT_OFFSET], n_colors)
+    stages = [(level, max(1, round(MAIN_PASSES * max_iter)), TOLERANCE)]
+    if level < 8 and FINE_PASSES:
+        stages.append((level + 1, max(1, round(FINE_PASSES * max_iter)), 0.0))
+    n_iter = 0
+    for bits, passes, tol in stages:
+        centres = add_centres(moments[bits], centres, n_colors)
+        centres, n_iter = lloyd(moments[bits], centres, passes, tol, RELAX)
+    return np.clip(np.rint(centres), 0, 255).astype(np.uint8), n_iter
+
+
+# The exact codes of a histogram's pixels ------------------------------------------
+
+
+def exact_codes(colours, palette):
+    """Index of the nearest palette entry of uint8 colours, exactly (ties low).
+
+    The distances ``|p|^2 - 2 x.p`` of integer colours are integers, exact
+    in float64; each is scaled by ``2**b`` and the entry's index added, so
+    that the least of them over the palette is the nearest entry.
+    """
+    n_entries = palette.shape[0]
+    n_bits = max(1, (n_entries - 1).bit_length())
+    scale = float(1 << n_bits)
+    entries = palette.astype(np.float64)
+    weights = np.empty((n_entries, 4))
+    weights[:, :3] = -2.0 * scale * entries
+    weights[:, 3] = scale * np.einsum("ij,ij->i", entries, entries) + np.arange(n_entries)
+    n_points = colours.shape[0]
+    codes = np.empty(n_points, dtype=np.int64)
+    step = max(1, BLOCK_ENTRIES // n_entries)
+    rows = np.ones((4, min(step, n_points)))
+    for start in range(0, n_points, step):
+        chunk = colours[start : start + step]
+        rows[:3, : chunk.shape[0]] = chunk.T
+        block = weights @ rows[:, : chunk.shape[0]]
+        least = np.minimum.reduce(block, axis=0)
+        codes[start : start + chunk.shape[0]] = least.astype(np.int64)
+    codes &= (1 << n_bits) - 1
+    return codes
+
+
+# Cells of this many bits a channel look up their code as a whole.
+LOOKUP_BITS = 6
+
+
+def histogram_codes(pixel_keys, keys, palette, dtype):
+    """The exact code of each pixel of a uint8 RGB image, from its Morton key.
+
+    The colours of a cell of ``LOOKUP_BITS`` bits a channel all have the
+    same nearest entry when that entry is nearer to the cell's centre than
+    any other by more than the cell's diagonal (the triangle inequality):
+    such a cell's code is looked up as a whole. The distinct colours of the
+    other cells get their exact codes (:func:`exact_codes`), looked up by
+    their place in their cell.
+
+    Parameters
+    ----------
+    pixel_keys : ndarray of shape (n_pixels,), uint32
+        Morton key of each pixel.
+    keys : ndarray of shape (n_colours,), uint32
+        The sorted distinct keys of the pixels.
+    palette : ndarray of shape (n_entries, 3), uint8
+    dtype : dtype of the codes
+
+    Returns
+    -------
+    codes : ndarray of shape (n_pixels,)
+    """
+    n_entries = palette.shape[0]
+    shift = 3 * (8 - LOOKUP_BITS)
+    side = 1 << (8 - LOOKUP_BITS)
+    colour_cells = keys >> np.uint32(shift)
+    starts = _run_starts(colour_cells)
+    cells = colour_cells[starts]
+    # Twice the centre of each cell: integers.
+    doubled = 2.0 * morton_colours(cells << np.uint32(shift)) + (side - 1)
+    entries = palette.astype(np.float64)
+    n_bits = max(1, (n_entries - 1).bit_length())
+    scale = float(1 << n_bits)
+    weights = np.empty((n_entries, 4))
+    weights[:, :3] = -scale * entries
+    weights[:, 3] = scale * np.einsum("ij,ij->i", entries, entries) + np.arange(n_entries)
+    squares = 0.25 * np.einsum("ij,ij->i", doubled, doubled)
+    reach = np.sqrt(3.0) * (side - 1)  # the cell's diagonal
+    resolved = np.empty(cells.size, dtype=bool)
+    cell_codes = np.empty(cells.size, dtype=np.int32)
+    step = max(1, BLOCK_ENTRIES // n_entries)
+    rows = np.ones((4, min(step, cells.size)))
+    for start in range(0, cells.size, step):
+        stop = min(start + step, cells.size)
+        rows[:3, : stop - start] = doubled[start:stop].T
+        # scale * (|p|^2 - 2 c.p) + index: exact integers.
+        block = weights @ rows[:, : stop - start]
+        least = np.minimum.reduce(block, axis=0)
+        nearest = least.astype(np.int64) & ((1 << n_bits) - 1)
+        distances = np.maximum((least - nearest) / scale + squares[start:stop], 0.0)
+        # Entries nearer to the centre than the nearest plus the diagonal (with
+        # a margin for rounding) could be nearer to some colour of the cell.
+        threshold = np.square(np.sqrt(distances) + reach) - squares[start:stop]
+        threshold = scale * (threshold + 1e-6 * (1.0 + np.abs(threshold))) + scale
+        resolved[start:stop] = np.count_nonzero(block <= threshold, axis=0) == 1
+        cell_codes[start:stop] = nearest
+    # First table: the code of a resolved cell, or n_entries + its block in the second.
+    unresolved = np.flatnonzero(~resolved)
+    cell_codes[unresolved] = n_entries + np.arange(unresolved.size, dtype=np.int32)
+    first = np.empty(1 << (3 * LOOKUP_BITS), dtype=np.int32)
+    first[cells] = cell_codes
+    values = np.take(first, pixel_keys >> np.uint32(shift))
+    codes = values.astype(dtype)
+    if unresolved.size:
+        # Second table: a block of side**3 codes for each unresolved cell, filled
+        # at the places of its colours.
+        low = np.uint32(side**3 - 1)
+        lengths = np.diff(starts, append=keys.size)
+        inside = np.flatnonzero(np.repeat(~resolved, lengths))
+        places = np.repeat(np.arange(unresolved.size) << shift, lengths[unresolved])
+        places |= keys[inside] & low
+        second = np.zeros(unresolved.size << shift, dtype=dtype)
+        second[places] = exact_codes(morton_colours(keys[inside]), palette)
+        far = np.flatnonzero(values >= n_entries)
+        places = (values[far] - n_entries).astype(np.intp) << shift
+        places |= pixel_keys[far] & low
+        codes[far] = second[places]
+    return codes

@@ -16,7 +16,17 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sk_imagequant import ColorQuantizer, pack_codes
-from sk_imagequant._palette import distinct_colours, nearest_codes, wu_palette
+from sk_imagequant._palette import (
+    cell_moments,
+    distinct_colours,
+    histogram_codes,
+    morton_colours,
+    morton_histogram,
+    morton_keys,
+    nearest_codes,
+    principal_splits,
+    sort_by_morton,
+)
 
 
 def brute_force_codes(pixels, palette):
@@ -64,11 +74,40 @@ def test_two_clusters_palette_is_their_rounded_means():
     assert_array_equal(quantizer.inverse_transform(codes)[2], [3, 3, 3])
 
 
-def test_wu_splits_the_cube_at_the_gap():
+def test_principal_splitting_cuts_at_the_gap():
     colours = np.array([[0, 0, 0], [8, 0, 0], [248, 0, 0], [255, 0, 0]], dtype=np.uint8)
-    counts = np.array([1.0, 1.0, 2.0, 2.0])
-    centres = wu_palette(colours, counts, 2)
+    keys, counts = sort_by_morton(colours, np.array([1.0, 1.0, 2.0, 2.0]))
+    _, moments = cell_moments(keys, counts, 8)
+    centres = principal_splits(moments, 2)
     assert_allclose(np.sort(centres, axis=0), [[4, 0, 0], [251.5, 0, 0]])
+
+
+def test_morton_keys_round_trip_and_order_cells(rng):
+    colours = rng.integers(0, 256, (5000, 3), dtype=np.uint8)
+    keys = morton_keys(colours)
+    assert_array_equal(morton_colours(keys), colours)
+    # Sorted keys keep each cell of 5 bits a channel together.
+    cells = (colours >> 3).astype(np.int64) @ [1 << 10, 1 << 5, 1]
+    ordered = cells[np.argsort(keys)]
+    assert np.count_nonzero(np.diff(ordered)) + 1 == np.unique(cells).size
+
+
+@pytest.mark.parametrize("n_entries", [2, 16, 64, 256, 300])
+def test_histogram_codes_equal_brute_force(rng, n_entries):
+    palette = rng.integers(0, 256, (n_entries, 3), dtype=np.uint8)
+    palette[1::3] = palette[::3][: palette[1::3].shape[0]]  # duplicates: ties
+    # Clustered and uniform pixels, some exactly on entries or halfway between two.
+    pixels = np.concatenate(
+        [
+            rng.integers(0, 256, (20000, 3), dtype=np.uint8),
+            np.clip(rng.normal(128, 20, (20000, 3)), 0, 255).astype(np.uint8),
+            palette,
+            ((palette[:-1].astype(int) + palette[1:]) // 2).astype(np.uint8),
+        ]
+    )
+    pixel_keys, keys, _ = morton_histogram(pixels)
+    codes = histogram_codes(pixel_keys, keys, palette, np.uint16)
+    assert_array_equal(codes, brute_force_codes(pixels, palette))
 
 
 def test_fewer_distinct_colours_than_asked_warns_and_are_the_palette():
