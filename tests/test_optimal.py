@@ -2,7 +2,8 @@
 
 Errors are always recomputed from the returned edges (``squared_error``, or
 directly from pixels), never taken from the dynamic programme. Both ways of
-filling the layers (dense table, divide and conquer) are tested.
+filling the layers (dense table, divide and conquer) and the search by
+Lagrangian relaxation ("penalized") are tested.
 """
 
 import itertools
@@ -19,13 +20,21 @@ from sk_imagequant._kmeans import bin_labels, refine_kmeans, squared_error
 from sk_imagequant._optimal import optimal_bin_edges
 
 RTOL = 1e-9
-PATHS = ["dense", "divide"]
+PATHS = ["dense", "divide", "penalized"]
 
 
 def edges_by(path, levels, counts, n_bins):
-    """``optimal_bin_edges`` with the layers filled the ``path`` way."""
+    """``optimal_bin_edges`` with the bins found the ``path`` way.
+
+    "penalized" searches the price of a bin from 2 bins on; it falls back to
+    dividing the layers only where the search does not settle.
+    """
     dense = path == "dense"
-    with mock.patch.object(_optimal, "_use_dense", return_value=dense):
+    penalized_bins = 2 if path == "penalized" else 1 << 30
+    with (
+        mock.patch.object(_optimal, "_use_dense", return_value=dense),
+        mock.patch.object(_optimal, "_PENALIZED_BINS", penalized_bins),
+    ):
         return optimal_bin_edges(levels, counts, n_bins)
 
 
@@ -125,6 +134,91 @@ def test_paths_agree_on_larger_histograms():
         np.testing.assert_allclose(
             error_of(levels, counts, divide), error_of(levels, counts, dense), rtol=RTOL
         )
+
+
+def searched(levels, counts, n_bins):
+    """``_searched_bin_starts``, and whether it spliced two partitions."""
+    sums = _optimal._prefix_sums(levels, counts)
+    with mock.patch.object(_optimal, "_splice", wraps=_optimal._splice) as splice:
+        starts = _optimal._searched_bin_starts(sums, n_bins)
+    return starts, splice.called
+
+
+def starts_error(levels, counts, starts):
+    return error_of(levels, counts, _optimal._edges(levels, starts))
+
+
+def test_search_by_price_matches_the_layers():
+    # Integer levels and counts, as from images: the search must settle
+    # (no fallback) and find the layers' least error.
+    rng = np.random.default_rng(2)
+    for trial in range(40):
+        n_levels = int(rng.integers(100, 3000))
+        levels, counts = random_histogram(
+            rng, n_levels, integer_counts=True, span=int(rng.integers(n_levels, 8 * n_levels))
+        )
+        n_bins = int(rng.integers(48, max(49, levels.size // 3)))
+        starts, _ = searched(levels, counts, n_bins)
+        assert starts is not None, (trial, levels.size, n_bins)
+        assert starts.size == n_bins and starts[0] == 0
+        assert np.all(np.diff(starts) > 0) and starts[-1] < levels.size
+        layers = edges_by("divide", levels, counts, n_bins)
+        assert starts_error(levels, counts, starts) <= error_of(levels, counts, layers) * (
+            1 + RTOL
+        ), (trial, n_bins)
+
+
+def test_penalized_partition_is_optimal_for_its_number_of_bins():
+    rng = np.random.default_rng(3)
+    for trial in range(12):
+        levels, counts = random_histogram(rng, 1500, integer_counts=trial % 2 == 0, span=6000)
+        sums = _optimal._prefix_sums(levels, counts)
+        one_bin = _optimal._partition_error(sums, np.array([0]))
+        penalty = one_bin * 10.0 ** rng.uniform(-6, -2)
+        starts = _optimal.penalized_bin_starts(sums, penalty)
+        assert starts[0] == 0 and np.all(np.diff(starts) > 0)
+        if 2 <= starts.size < levels.size:
+            layers = edges_by("divide", levels, counts, starts.size)
+            assert starts_error(levels, counts, starts) <= error_of(
+                levels, counts, layers
+            ) * (1 + RTOL)
+
+
+def test_splices_where_the_error_is_linear_in_the_bins():
+    # Equally spaced, equally weighted levels: between n_levels / m and
+    # n_levels / (m + 1) bins, the optimum mixes bins of m and m + 1 levels,
+    # its error linear in the number of bins, so no price gives 100 bins
+    # exactly and the two partitions either side are spliced.
+    levels = np.arange(1000.0)
+    counts = np.ones(1000)
+    starts, spliced = searched(levels, counts, 100 + 3)
+    assert spliced
+    assert starts.size == 103
+    sizes = np.diff(np.append(starts, 1000))
+    assert set(sizes) <= {9, 10}
+    layers = edges_by("divide", levels, counts, 103)
+    np.testing.assert_allclose(
+        starts_error(levels, counts, starts), error_of(levels, counts, layers), rtol=RTOL
+    )
+
+
+def test_near_ties_fall_back_to_the_layers():
+    # Pairs of levels 1e-13 apart: past 100 bins, more bins lower the error
+    # by nothing measurable, and the price search gives up.
+    rng = np.random.default_rng(4)
+    base = np.sort(rng.choice(100_000, 200, replace=False)).astype(np.float64)
+    levels = np.sort(np.concatenate((base, base + base * 1e-13 + 1e-13)))
+    counts = rng.integers(1, 5, levels.size).astype(np.float64)
+    starts, _ = searched(levels, counts, 300)
+    assert starts is None
+    edges = optimal_bin_edges(levels, counts, 300)
+    assert_layout(levels, edges, 300)
+    np.testing.assert_allclose(
+        error_of(levels, counts, edges),
+        error_of(levels, counts, edges_by("divide", levels, counts, 300)),
+        rtol=RTOL,
+        atol=1e-9,
+    )
 
 
 def test_one_bin_per_level_when_bins_are_many():
