@@ -528,10 +528,12 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 palette = colours[np.lexsort(colours.T[::-1])]
                 n_iter = 0
             elif _is_rgb8(colours):
+                ordered = colours  # in the order of the keys
                 if keys is None:
                     keys, counts = sort_by_morton(colours, counts)
+                    ordered = None
                 palette, n_iter = fit_rgb_palette(
-                    keys, counts, self.n_colors, self.max_iter
+                    keys, counts, self.n_colors, self.max_iter, ordered
                 )
             else:
                 palette, n_iter = self._fit_kmeans(colours, counts)

@@ -294,9 +294,10 @@ _UNMORTON_HIGH = _UNMORTON_LOW << 4
 
 def morton_keys(pixels):
     """The Morton key (uint32) of each uint8 RGB row."""
-    keys = np.take(_MORTON[0], pixels[:, 0])
-    keys |= np.take(_MORTON[1], pixels[:, 1])
-    keys |= np.take(_MORTON[2], pixels[:, 2])
+    # (mode="clip": the indices are bytes, no check needed.)
+    keys = np.take(_MORTON[0], pixels[:, 0], mode="clip")
+    keys |= np.take(_MORTON[1], pixels[:, 1], mode="clip")
+    keys |= np.take(_MORTON[2], pixels[:, 2], mode="clip")
     return keys
 
 
@@ -339,7 +340,7 @@ def _run_starts(values):
     return np.flatnonzero(first)
 
 
-def cell_moments(keys, counts, bits):
+def cell_moments(keys, counts, bits, colours=None):
     """Weight and weighted sums of the channels of each occupied cell.
 
     Parameters
@@ -350,6 +351,8 @@ def cell_moments(keys, counts, bits):
     bits : int
         Size of the cells: the top ``bits`` bits of each channel (8: the
         colours themselves).
+    colours : ndarray of shape (n_colours, 3), optional
+        ``morton_colours(keys)``, when known.
 
     Returns
     -------
@@ -358,7 +361,8 @@ def cell_moments(keys, counts, bits):
     moments : ndarray of shape (4, n_cells)
         Weight, and the weighted sums of R, G and B, of each cell.
     """
-    colours = morton_colours(keys)
+    if colours is None:
+        colours = morton_colours(keys)
     if bits == 8:
         moments = np.empty((4, keys.size))
         moments[0] = counts
@@ -438,9 +442,9 @@ def principal_splits(moments, n_colors):
     Orchard and Bouman's binary splitting ("Color quantization of images",
     IEEE Trans. Signal Processing 39(12), 1991), with the best cut along the
     principal axis rather than one through the mean: starting from one
-    cluster of every point, the cluster whose cut (:func:`_principal_cut`)
-    lowers the squared error most is cut next, until there are ``n_colors``
-    clusters or none can be cut.
+    cluster of every point, the cluster of largest squared error is cut
+    next (:func:`_principal_cut`), until there are ``n_colors`` clusters or
+    none can be cut.
 
     Parameters
     ----------
@@ -454,19 +458,24 @@ def principal_splits(moments, n_colors):
         The weighted mean of each cluster, ``n_clusters <= n_colors``.
     """
     points = _means(moments)
+    # Each point's weight times its squared norm: a cluster's squared error is
+    # their sum less |S|^2 / w.
+    squares = np.einsum("ij,ij->j", moments[1:], points)
 
     def entry(members, serial):
         cluster = np.take(moments, members, axis=1)
-        gain, lower = _principal_cut(np.take(points, members, axis=1), cluster)
-        return (-gain, serial, members, lower, cluster)
+        total = cluster.sum(axis=1)
+        error = np.take(squares, members).sum() - total[1:] @ total[1:] / total[0]
+        return (-error, serial, members, cluster, total)
 
-    heap = [entry(np.arange(points.shape[1]), 0)]  # a max-heap by gain, ties to the older
+    heap = [entry(np.arange(points.shape[1]), 0)]  # a max-heap by error, ties to the older
     done = []
     serial = 1
     while heap and len(heap) + len(done) < n_colors:
         item = heapq.heappop(heap)
-        negative_gain, _, members, lower = item[:4]
-        if lower is None or not -negative_gain > 0.0:
+        members, cluster = item[2], item[3]
+        _, lower = _principal_cut(np.take(points, members, axis=1), cluster)
+        if lower is None or not -item[0] > 0.0:
             done.append(item)
             continue
         below = np.zeros(members.size, dtype=bool)
@@ -474,8 +483,8 @@ def principal_splits(moments, n_colors):
         for part in (members[below], members[~below]):
             heapq.heappush(heap, entry(part, serial))
             serial += 1
-    clusters = [item[4] for item in done + sorted(heap, key=lambda item: item[1])]
-    return _means(np.array([cluster.sum(axis=1) for cluster in clusters]).T).T
+    totals = np.array([item[4] for item in done + sorted(heap, key=lambda item: item[1])])
+    return totals[:, 1:] / totals[:, :1]
 
 
 # Lloyd's iterations ---------------------------------------------------------------
@@ -622,21 +631,21 @@ def round_palette(colours, counts, centres, n_rounds=2):
 
 # The fit of uint8 RGB palettes ---------------------------------------------------
 
-# Cells (occupied) wanted at the level of the main Lloyd stage, per palette colour
-# and at least.
-CELLS_PER_COLOUR = 40
-MIN_CELLS = 3000
-# The main stage stops when no centre moves by this much (in colour units).
-TOLERANCE = 0.5
-# Passes of the main stage, and of the stage on finer cells, in max_iter.
-MAIN_PASSES = 2
-FINE_PASSES = 0
+# Occupied cells wanted at the level of Lloyd's passes: at least
+# CELLS_PER_ROOT_COLOUR * sqrt(n_colors) (3000 at 16 colours, 12000 at 256).
+CELLS_PER_ROOT_COLOUR = 750
+# The initial splitting works on cells this many bits coarser.
 INIT_OFFSET = 1
+# Lloyd's passes stop when no mean moves by this much (in colour units).
+TOLERANCE = 0.5
+# Over-relaxation of Lloyd's passes: each centre moves this many times its step.
 RELAX = 1.8
+# Above this many colours, the fit of large palettes (fit_large_rgb_palette).
+LARGE_PALETTE = 64
 
 
-def _levels(keys, counts, wanted, n_finer):
-    """The level of the main Lloyd stage, and the cell moments around it.
+def _levels(keys, counts, wanted, colours=None):
+    """The level of Lloyd's passes, and the cell moments there and coarser.
 
     Returns
     -------
@@ -644,8 +653,7 @@ def _levels(keys, counts, wanted, n_finer):
         The coarsest cells (4 to 7 bits a channel) with at least ``wanted``
         occupied, else 8: the distinct colours themselves.
     moments : dict
-        :func:`cell_moments` by bits, from ``level - INIT_OFFSET`` to
-        ``min(level + n_finer, 8)``.
+        :func:`cell_moments` by bits, from ``level - INIT_OFFSET`` to ``level``.
     """
     cells = keys >> np.uint32(6)
     occupied = cells[_run_starts(cells)]
@@ -654,24 +662,25 @@ def _levels(keys, counts, wanted, n_finer):
     level = next((bits for bits in (4, 5, 6) if sizes[bits] >= wanted), None)
     if level is None:
         level = 7 if _n_runs(keys >> np.uint32(3)) >= wanted else 8
-    finest = min(level + n_finer, 8)
-    moments = {finest: cell_moments(keys, counts, finest)}
-    for bits in range(finest - 1, level - 1 - INIT_OFFSET, -1):
+    moments = {level: cell_moments(keys, counts, level, colours)}
+    for bits in range(level - 1, level - 1 - INIT_OFFSET, -1):
         moments[bits] = coarser_cells(*moments[bits + 1])
     return level, {bits: value[1] for bits, value in moments.items()}
 
 
-def fit_rgb_palette(keys, counts, n_colors, max_iter):
+def fit_rgb_palette(keys, counts, n_colors, max_iter, colours=None):
     """Palette of a uint8 RGB histogram, from cell moments.
 
     The level: the coarsest cells (from 4 to 7 bits a channel) of which at
-    least ``max(MIN_CELLS, CELLS_PER_COLOUR * n_colors)`` are occupied, or
-    the distinct colours themselves when there are fewer. Principal-axis
-    splitting of coarser cells gives the initial centres
-    (:func:`principal_splits`); Lloyd's passes on the mean colours of the
-    cells of the level, weighted by their counts, move them until they
-    settle (no centre moves by ``TOLERANCE``; at most ``MAIN_PASSES *
-    max_iter`` passes). The centres are rounded to uint8.
+    least ``CELLS_PER_ROOT_COLOUR * sqrt(n_colors)`` are occupied, or the
+    distinct colours themselves when there are fewer. Principal-axis
+    splitting of the cells one bit coarser gives the initial centres
+    (:func:`principal_splits`); over-relaxed Lloyd's passes on the mean
+    colours of the cells of the level, weighted by their counts
+    (:func:`lloyd`), move them until the means settle (none moves by
+    ``TOLERANCE``), at most ``2 * max_iter`` passes. The means are rounded
+    to uint8. Above ``LARGE_PALETTE`` colours, whose clusters are small
+    beside the cells, :func:`fit_large_rgb_palette` instead.
 
     Parameters
     ----------
@@ -681,23 +690,25 @@ def fit_rgb_palette(keys, counts, n_colors, max_iter):
     n_colors : int
         Fewer than ``n_colours``.
     max_iter : int
+    colours : ndarray of shape (n_colours, 3), optional
+        ``morton_colours(keys)``, when known.
 
     Returns
     -------
     palette : ndarray of shape (n_colors, 3), uint8
     n_iter : int
-        Number of passes of the last stage.
+        Number of Lloyd's passes.
     """
-    wanted = max(MIN_CELLS, CELLS_PER_COLOUR * n_colors)
-    level, moments = _levels(keys, counts, wanted, 1 if FINE_PASSES else 0)
+    if n_colors > LARGE_PALETTE:
+        if colours is None:
+            colours = morton_colours(keys)
+        order = np.lexsort(colours.T[::-1])  # the colours in lexicographic order
+        return fit_large_rgb_palette(colours[order], counts[order], n_colors, max_iter)
+    wanted = CELLS_PER_ROOT_COLOUR * np.sqrt(n_colors)
+    level, moments = _levels(keys, counts, wanted, colours)
     centres = principal_splits(moments[level - INIT_OFFSET], n_colors)
-    stages = [(level, max(1, round(MAIN_PASSES * max_iter)), TOLERANCE)]
-    if level < 8 and FINE_PASSES:
-        stages.append((level + 1, max(1, round(FINE_PASSES * max_iter)), 0.0))
-    n_iter = 0
-    for bits, passes, tol in stages:
-        centres = add_centres(moments[bits], centres, n_colors)
-        centres, n_iter = lloyd(moments[bits], centres, passes, tol, RELAX)
+    centres = add_centres(moments[level], centres, n_colors)
+    centres, n_iter = lloyd(moments[level], centres, 2 * max_iter, TOLERANCE, RELAX)
     return np.clip(np.rint(centres), 0, 255).astype(np.uint8), n_iter
 
 
@@ -773,32 +784,39 @@ def histogram_codes(pixel_keys, keys, palette, dtype):
     weights = np.empty((n_entries, 4))
     weights[:, :3] = -scale * entries
     weights[:, 3] = scale * np.einsum("ij,ij->i", entries, entries) + np.arange(n_entries)
+    # Up to 32 entries, every product and sum below stays under 2**24: exact
+    # in float32 too.
+    dtype_test = np.float32 if n_entries <= 32 else np.float64
+    weights = weights.astype(dtype_test)
     squares = 0.25 * np.einsum("ij,ij->i", doubled, doubled)
     reach = np.sqrt(3.0) * (side - 1)  # the cell's diagonal
     resolved = np.empty(cells.size, dtype=bool)
     cell_codes = np.empty(cells.size, dtype=np.int32)
     step = max(1, BLOCK_ENTRIES // n_entries)
-    rows = np.ones((4, min(step, cells.size)))
+    rows = np.ones((4, min(step, cells.size)), dtype_test)
     for start in range(0, cells.size, step):
         stop = min(start + step, cells.size)
         rows[:3, : stop - start] = doubled[start:stop].T
         # scale * (|p|^2 - 2 c.p) + index: exact integers.
         block = weights @ rows[:, : stop - start]
-        least = np.minimum.reduce(block, axis=0)
+        least = np.minimum.reduce(block, axis=0).astype(np.float64)
         nearest = least.astype(np.int64) & ((1 << n_bits) - 1)
         distances = np.maximum((least - nearest) / scale + squares[start:stop], 0.0)
         # Entries nearer to the centre than the nearest plus the diagonal (with
         # a margin for rounding) could be nearer to some colour of the cell.
         threshold = np.square(np.sqrt(distances) + reach) - squares[start:stop]
-        threshold = scale * (threshold + 1e-6 * (1.0 + np.abs(threshold))) + scale
-        resolved[start:stop] = np.count_nonzero(block <= threshold, axis=0) == 1
+        threshold = scale * (threshold + 1e-6 * (1.0 + np.abs(threshold))) + 2 * scale
+        resolved[start:stop] = (
+            np.count_nonzero(block <= threshold.astype(dtype_test), axis=0) == 1
+        )
         cell_codes[start:stop] = nearest
     # First table: the code of a resolved cell, or n_entries + its block in the second.
     unresolved = np.flatnonzero(~resolved)
     cell_codes[unresolved] = n_entries + np.arange(unresolved.size, dtype=np.int32)
-    first = np.empty(1 << (3 * LOOKUP_BITS), dtype=np.int32)
+    small = n_entries + unresolved.size <= np.iinfo(np.uint16).max
+    first = np.empty(1 << (3 * LOOKUP_BITS), dtype=np.uint16 if small else np.int32)
     first[cells] = cell_codes
-    values = np.take(first, pixel_keys >> np.uint32(shift))
+    values = np.take(first, pixel_keys >> np.uint32(shift), mode="clip")
     codes = values.astype(dtype)
     if unresolved.size:
         # Second table: a block of side**3 codes for each unresolved cell, filled
@@ -815,3 +833,248 @@ def histogram_codes(pixel_keys, keys, palette, dtype):
         places |= pixel_keys[far] & low
         codes[far] = second[places]
     return codes
+
+
+# Large palettes: Wu's box splitting, then Lloyd from coarse to fine ------------
+
+_WU_SIDE = 33  # 32 cells of 5 bits a channel, and the zero border
+
+
+def _wu_table(colours, counts):
+    """Cumulative moments (weight, sums of R, G, B, sum of squares) of the boxes."""
+    cells = (colours >> 3).astype(np.intp) + 1
+    index = (cells[:, 0] * _WU_SIDE + cells[:, 1]) * _WU_SIDE + cells[:, 2]
+    values = colours.astype(np.float64)
+    size = _WU_SIDE**3
+    moments = np.empty((size, 5))
+    moments[:, 0] = np.bincount(index, weights=counts, minlength=size)
+    for channel in range(3):
+        moments[:, 1 + channel] = np.bincount(
+            index, weights=counts * values[:, channel], minlength=size
+        )
+    moments[:, 4] = np.bincount(
+        index, weights=counts * np.einsum("ij,ij->i", values, values), minlength=size
+    )
+    table = moments.reshape(_WU_SIDE, _WU_SIDE, _WU_SIDE, 5)
+    # Running sums along each axis, a slab at a time (the sums np.cumsum
+    # makes, in the same order, faster on this layout).
+    for axis in range(3):
+        slabs = np.moveaxis(table, axis, 0)
+        for cell in range(1, _WU_SIDE):
+            np.add(slabs[cell], slabs[cell - 1], out=slabs[cell])
+    return table
+
+
+# The 8 corners of a box (lower bound exclusive, upper inclusive), with the
+# sign each cumulative sum takes: + for an odd number of upper bounds.
+_CORNERS = np.array([[r, g, b] for r in (1, 0) for g in (1, 0) for b in (1, 0)])
+_SIGNS = np.where(_CORNERS.sum(axis=1) % 2 == 1, 1.0, -1.0)
+# Every possible cut: the last cell of the lower part, along each axis.
+_POSITIONS = np.arange(1, _WU_SIDE)
+# _MOVED_ON_AXIS[k, c]: corner c takes its upper bound on axis k (so moves with a cut on k).
+_MOVED_ON_AXIS = _CORNERS.T == 1
+_STRIDES = np.array([_WU_SIDE * _WU_SIDE, _WU_SIDE, 1])
+
+
+def _best_cuts(table, boxes):
+    """The best cut of each box.
+
+    Parameters
+    ----------
+    table : ndarray of shape (33, 33, 33, 5)
+        Cumulative moments (:func:`_wu_table`).
+    boxes : ndarray of shape (n_boxes, 3, 2)
+        Lower (exclusive) and upper (inclusive) bound of each box on each axis.
+
+    Returns
+    -------
+    gains : ndarray of shape (n_boxes,)
+        The drop in squared error of the best cut, ``|S_1|^2 / w_1 + |S_2|^2
+        / w_2 - |S|^2 / w`` for the weights ``w`` and sums ``S`` of the two
+        parts and the box; -1 when no cut leaves colours on both sides.
+    axes, positions : ndarray of shape (n_boxes,), int
+        Axis and position (last cell of the lower part) of the best cut.
+    wholes : ndarray of shape (n_boxes, 5)
+        Moments of each box: weight, sums of R, G and B, sum of squares.
+    """
+    corners = boxes[:, np.arange(3), _CORNERS]  # (n_boxes, 8, 3)
+    flat_corners = corners @ _STRIDES  # (n_boxes, 8): flat indices into the table
+    table = table.reshape(-1, 5)
+    wholes = _SIGNS @ table[flat_corners]
+    # A cut at p on axis k moves the upper bound on k of the corners that have it.
+    shifts = (_POSITIONS - boxes[:, :, 1:]) * _STRIDES[:, np.newaxis]  # (n_boxes, 3, 32)
+    flat = flat_corners[:, np.newaxis, np.newaxis, :] + (
+        _MOVED_ON_AXIS[np.newaxis, :, np.newaxis, :] * shifts[..., np.newaxis]
+    )  # (n_boxes, 3 axes, 32 positions, 8 corners)
+    lower = np.einsum("c,nkpcm->nkpm", _SIGNS, table[flat])
+    upper = wholes[:, np.newaxis, np.newaxis] - lower
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = (
+            np.einsum("...j,...j->...", lower[..., 1:4], lower[..., 1:4]) / lower[..., 0]
+        )
+        score += (
+            np.einsum("...j,...j->...", upper[..., 1:4], upper[..., 1:4]) / upper[..., 0]
+        )
+    # Inside the box, with colours (a weight above rounding noise) on both sides.
+    tiny = 1e-9 * wholes[:, 0, np.newaxis, np.newaxis]
+    valid = (
+        (boxes[:, :, :1] < _POSITIONS)
+        & (boxes[:, :, 1:] > _POSITIONS)
+        & (lower[..., 0] > tiny)
+        & (upper[..., 0] > tiny)
+    )
+    score = np.where(valid, score, -np.inf).reshape(boxes.shape[0], -1)
+    best = score.argmax(axis=1)
+    with np.errstate(invalid="ignore"):
+        gains = score[np.arange(boxes.shape[0]), best] - np.einsum(
+            "ij,ij->i", wholes[:, 1:4], wholes[:, 1:4]
+        ) / np.maximum(wholes[:, 0], tiny[:, 0, 0])
+    gains = np.where(valid.reshape(boxes.shape[0], -1).any(axis=1), gains, -1.0)
+    axes, positions = np.divmod(best, _POSITIONS.size)
+    return gains, axes, _POSITIONS[positions], wholes
+
+
+def wu_palette(colours, counts, n_colors):
+    """Initial palette of uint8 RGB colours by Wu's greedy box splitting.
+
+    Parameters
+    ----------
+    colours : ndarray of shape (n_colours, 3), uint8
+    counts : ndarray of shape (n_colours,)
+    n_colors : int
+        Number of boxes wanted.
+
+    Returns
+    -------
+    centres : ndarray of shape (n_boxes, 3), float64
+        The mean colour of each box; fewer than ``n_colors`` boxes when every
+        box that holds several colours is a single 5-bit cell.
+    """
+    table = _wu_table(colours, counts)
+    boxes = np.array([[[0, _WU_SIDE - 1]] * 3])
+    gains, axes, positions, wholes = _best_cuts(table, boxes)
+    # A max-heap of the boxes by gain; ties to the older box.
+    heap = [(-gains[0], 0, boxes[0], int(axes[0]), int(positions[0]), wholes[0])]
+    done = []  # moments of the boxes no cut can improve
+    n_boxes = serial = 1
+    while heap and n_boxes < n_colors:
+        negative_gain, _, box, axis, position, whole = heapq.heappop(heap)
+        if not -negative_gain > 0.0:
+            done.append(whole)
+            continue
+        children = np.stack([box, box])
+        children[0, axis, 1] = position
+        children[1, axis, 0] = position
+        gains, axes, positions, wholes = _best_cuts(table, children)
+        for child in range(2):
+            entry = (-gains[child], serial, children[child], int(axes[child]))
+            heapq.heappush(heap, (*entry, int(positions[child]), wholes[child]))
+            serial += 1
+        n_boxes += 1
+    moments = np.array(done + [entry[5] for entry in sorted(heap, key=lambda e: e[1])])
+    return moments[:, 1:4] / moments[:, :1]
+
+
+def cell_means(colours, counts, bits):
+    """Weighted mean colour and weight of each occupied cell of ``bits`` bits a channel."""
+    shift = 8 - bits
+    index = np.zeros(colours.shape[0], dtype=np.intp)
+    for channel in range(colours.shape[1]):
+        index <<= bits
+        index |= colours[:, channel] >> shift
+    size = 1 << (bits * colours.shape[1])
+    weights = np.bincount(index, weights=counts, minlength=size)
+    occupied = np.flatnonzero(weights)
+    # The rank of each occupied cell: the sums below fill only those.
+    rank = np.zeros(size, dtype=np.intp)
+    rank[occupied] = np.arange(occupied.size)
+    index = rank[index]
+    weights = weights[occupied]
+    means = np.empty((occupied.size, colours.shape[1]))
+    for channel in range(colours.shape[1]):
+        means[:, channel] = np.bincount(
+            index, weights=counts * colours[:, channel], minlength=occupied.size
+        )
+    means /= weights[:, np.newaxis]
+    return means, weights
+
+
+def lloyd_rows(points, weights, centres, max_iter):
+    """Weighted Lloyd's iterations from ``centres``.
+
+    Each pass assigns every point to its nearest centre (float32 distances:
+    a step of the search, not the final mapping) and moves each centre to the
+    weighted mean of its points. A centre left without points moves to the
+    point that costs most (weight times squared distance), as scikit-learn's
+    KMeans relocates empty clusters. Stops after ``max_iter`` passes, or when
+    no point changed centre.
+
+    Returns
+    -------
+    centres : ndarray, float64
+    n_iter : int
+        Number of passes made.
+    """
+    points32 = points.astype(np.float32)
+    weighted = _weighted_channels(points, weights)
+    codes = None
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (n_iter is returned)
+        new_codes = _nearest_float32(points32, centres.astype(np.float32))
+        if codes is not None and np.array_equal(codes, new_codes):
+            break
+        codes = new_codes
+        centres, filled = weighted_means(points, weights, codes, centres, weighted)
+        if not filled.all():
+            centres = _relocate_empty_rows(points, weights, codes, centres, ~filled)
+    return centres, n_iter
+
+
+def _relocate_empty_rows(points, weights, codes, centres, empty):
+    errors = weights * np.square(points - centres[codes]).sum(axis=1)
+    n_empty = int(np.count_nonzero(empty))
+    farthest = np.argsort(-errors, kind="stable")[:n_empty]
+    farthest = farthest[errors[farthest] > 0]
+    centres = centres.copy()
+    centres[np.flatnonzero(empty)[: farthest.size]] = points[farthest]
+    return centres
+
+
+def add_centres_rows(points, weights, centres, n_colors):
+    """Add centres at the points that cost most, up to ``n_colors`` centres."""
+    n_missing = n_colors - centres.shape[0]
+    if n_missing <= 0:
+        return centres
+    codes = _nearest_float64(points.astype(np.float64), centres)
+    errors = weights * np.square(points - centres[codes]).sum(axis=1)
+    farthest = np.argsort(-errors, kind="stable")[:n_missing]
+    return np.concatenate([centres, points[farthest].astype(np.float64)])
+
+
+LARGE_STAGES = {5: 5, 6: 5, 8: 2, "round": 1}
+
+
+def fit_large_rgb_palette(colours, counts, n_colors, max_iter):
+    """Palette of a uint8 RGB histogram: Wu's splitting, then Lloyd from coarse to fine.
+
+    Lloyd's passes run on the mean colours of the occupied 5-bit cells, then
+    of the 6-bit cells, then on the distinct colours themselves, each stage
+    starting from the centres of the one before; the centres are then
+    rounded to uint8 (:func:`round_palette`).
+
+    Returns
+    -------
+    palette : ndarray of shape (n_colors, 3), uint8
+    n_iter : int
+        Number of passes on the distinct colours.
+    """
+    centres = wu_palette(colours, counts, n_colors)
+    values = colours.astype(np.float64)
+    for bits in (5, 6):
+        points, weights = cell_means(colours, counts, bits)
+        if points.shape[0] > n_colors:
+            centres = add_centres_rows(points, weights, centres, n_colors)
+            centres, _ = lloyd_rows(points, weights, centres, LARGE_STAGES[bits])
+    centres = add_centres_rows(values, counts, centres, n_colors)
+    centres, n_iter = lloyd_rows(values, counts, centres, LARGE_STAGES[8])
+    return round_palette(colours, counts, centres, LARGE_STAGES["round"]), n_iter
