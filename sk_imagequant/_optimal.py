@@ -53,7 +53,7 @@ _DENSE_LEVELS_MAX = 768
 # levels (ms, layers / relaxation): at 16 bins 14 / 54, 64 bins 53 / 31 and
 # 737 / 442, 256 bins 198 / 28 and 2407 / 893, 1000 bins 618 / 97 and
 # 8172 / 386.
-_PENALIZED_BINS = 48
+_PENALIZED_BINS = 16
 _MAX_SWEEPS = 12
 # Rows of a block of the sweep: about two bins' worth of levels, within
 # these bounds; a block's candidates before it are tried all at once up to
@@ -364,9 +364,11 @@ def penalized_bin_starts(sums, penalty):
     The best ``b`` never decreases as ``c`` grows (the bin errors are Monge),
     so the cuts ``c`` are taken in blocks of rows: the candidates before a
     block, from the last row's best start on, are tried for all its rows at
-    once (by divide and conquer when they are many), then the candidates
-    inside the block are added by relaxing its triangle of bin errors until
-    no row improves (once per bin that starts inside the block, plus one).
+    once (between the best starts of its first and last rows, by divide and
+    conquer when they are many), then the candidates inside the block are
+    added by relaxing its triangle of bin errors until no row improves (once
+    per bin that starts inside the block, plus one), for the rows that can
+    gain: a bin starting inside costs at least ``F[first] + penalty``.
 
     Parameters
     ----------
@@ -385,11 +387,14 @@ def penalized_bin_starts(sums, penalty):
     n_levels = p0.size - 1
     best = np.empty(n_levels + 1)  # F
     best[0] = 0.0
-    start = np.zeros(n_levels + 1, dtype=np.intp)  # the b of each F[c]
+    start = np.zeros(n_levels + 1, dtype=np.intp)
     first, low, rows = 1, 0, _BLOCK_MIN
     while first <= n_levels:
         stop = min(n_levels + 1, first + rows)
         size = stop - first
+        # Candidates before the block: the best start of every row lies
+        # between those of its first and last rows.
+        inside = None
         if size * (first - low) <= _BLOCK_PAIRS:
             # All (row, candidate) pairs, those inside the block included.
             cost = _bin_errors(sums, first, stop, low, stop - 1)
@@ -398,25 +403,42 @@ def penalized_bin_starts(sums, penalty):
             arg = np.argmin(before, axis=1)
             block = before[np.arange(size), arg]
             arg += low
-            inside = cost[1:, first - low :]
+            inside = cost[:, first - low :]
         else:
-            block, arg = _monotone_minima(sums, best, first, stop, low)
-            inside = _bin_errors(sums, first + 1, stop, first, stop - 1)
+            # The best start of every row lies between those of its first
+            # and last rows.
+            _, a_first = _row_minimum(sums, best, first, low, first - 1)
+            _, a_last = _row_minimum(sums, best, stop - 1, a_first, first - 1)
+            if size * (a_last - a_first + 1) <= _BLOCK_PAIRS:
+                cost = _bin_errors(sums, first, stop, a_first, a_last + 1)
+                cost += best[a_first : a_last + 1]
+                arg = np.argmin(cost, axis=1)
+                block = cost[np.arange(size), arg]
+                arg += a_first
+            else:
+                block, arg = _monotone_minima(sums, best, first, stop, a_first)
         block += penalty
-        if size > 1:
-            # inside[r, q]: a bin of levels first + q .. first + r, r >= q.
-            index = np.arange(size - 1)
-            inside[index[:, None] < index[None, :]] = np.inf
+        # Candidates inside: a bin from first + q on costs at least
+        # F[first] + penalty, so only rows above that can gain.
+        gain = np.flatnonzero(block[1:] > block[0] + penalty) + 1
+        if gain.size:
+            if inside is None:
+                inside = _bin_errors(sums, first + gain[0], stop, first, stop - 1)
+            else:
+                inside = inside[gain[0] :]
+            rows_in = np.arange(gain[0], size)
+            inside[rows_in[:, None] <= np.arange(size - 1)[None, :]] = np.inf
             inside += penalty
+            index = np.arange(rows_in.size)
             while True:
                 candidates = inside + block[:-1]
                 chosen = np.argmin(candidates, axis=1)
                 lowest = candidates[index, chosen]
-                better = lowest < block[1:]
+                better = lowest < block[rows_in]
                 if not better.any():
                     break
-                block[1:][better] = lowest[better]
-                arg[1:][better] = chosen[better] + first
+                block[rows_in[better]] = lowest[better]
+                arg[rows_in[better]] = chosen[better] + first
         best[first:stop] = block
         start[first:stop] = arg
         low = int(arg[-1])
@@ -426,6 +448,14 @@ def penalized_bin_starts(sums, penalty):
     while cuts[-1] > 0:
         cuts.append(int(start[cuts[-1]]))
     return np.array(cuts[-1:0:-1], dtype=np.intp)
+
+
+def _row_minimum(sums, best, cut, low, high):
+    """Least ``best[b] + SSE(b, cut - 1)`` over ``b`` in ``low..high``; its first ``b``."""
+    cost = _bin_errors(sums, cut, cut + 1, low, high + 1)[0]
+    cost += best[low : high + 1]
+    arg = int(np.argmin(cost))
+    return cost[arg], arg + low
 
 
 def _bin_errors(sums, row_start, row_stop, column_start, column_stop):

@@ -154,14 +154,15 @@ def test_search_by_price_matches_the_layers():
     rng = np.random.default_rng(2)
     for trial in range(40):
         n_levels = int(rng.integers(100, 3000))
-        levels, counts = random_histogram(
-            rng, n_levels, integer_counts=True, span=int(rng.integers(n_levels, 8 * n_levels))
-        )
+        span = int(rng.integers(n_levels, 8 * n_levels))
+        levels, counts = random_histogram(rng, n_levels, integer_counts=True, span=span)
         n_bins = int(rng.integers(48, max(49, levels.size // 3)))
         starts, _ = searched(levels, counts, n_bins)
         assert starts is not None, (trial, levels.size, n_bins)
-        assert starts.size == n_bins and starts[0] == 0
-        assert np.all(np.diff(starts) > 0) and starts[-1] < levels.size
+        assert starts.size == n_bins
+        assert starts[0] == 0
+        assert np.all(np.diff(starts) > 0)
+        assert starts[-1] < levels.size
         layers = edges_by("divide", levels, counts, n_bins)
         assert starts_error(levels, counts, starts) <= error_of(levels, counts, layers) * (
             1 + RTOL
@@ -171,12 +172,14 @@ def test_search_by_price_matches_the_layers():
 def test_penalized_partition_is_optimal_for_its_number_of_bins():
     rng = np.random.default_rng(3)
     for trial in range(12):
-        levels, counts = random_histogram(rng, 1500, integer_counts=trial % 2 == 0, span=6000)
+        integer = trial % 2 == 0
+        levels, counts = random_histogram(rng, 1500, integer_counts=integer, span=6000)
         sums = _optimal._prefix_sums(levels, counts)
         one_bin = _optimal._partition_error(sums, np.array([0]))
         penalty = one_bin * 10.0 ** rng.uniform(-6, -2)
         starts = _optimal.penalized_bin_starts(sums, penalty)
-        assert starts[0] == 0 and np.all(np.diff(starts) > 0)
+        assert starts[0] == 0
+        assert np.all(np.diff(starts) > 0)
         if 2 <= starts.size < levels.size:
             layers = edges_by("divide", levels, counts, starts.size)
             assert starts_error(levels, counts, starts) <= error_of(
