@@ -8,7 +8,8 @@ time of ``KBinsDiscretizer(encode="ordinal", subsample=None)`` fitted on
 every pixel (its k-means for 'optimal', which it lacks), their ratio
 (greater than 1: ours is faster) and the squared error of each, decoded to
 the bins' means. Run: ``python benchmarks/bench_many_bins.py``; ``--quick``
-runs on an eighth of each image.
+runs on an eighth of each image; ``--n-bins 8 64 256`` prints a table for
+each number of bins; ``--image uint16`` keeps the images whose name holds it.
 """
 
 import argparse
@@ -46,23 +47,32 @@ def seconds(function, *args, **kwargs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-bins", type=int, default=1000)
+    parser.add_argument("--n-bins", type=int, nargs="+", default=[1000])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--image", default="", help="keep the images whose name holds it")
     args = parser.parse_args(argv)
-    print(f"{args.n_bins} bins; ratio = KBinsDiscretizer's fit time / ours (one fit each)")
+    found = {
+        name: image for name, image in images(args.quick).items() if args.image in name
+    }
+    for n_bins in args.n_bins:
+        table(found, n_bins)
+
+
+def table(found, n_bins):
+    print(f"\n{n_bins} bins; ratio = KBinsDiscretizer's fit time / ours (one fit each)")
     print(
         "| image | pixels | levels | strategy | ours ms | KBinsDiscretizer ms | ratio "
         "| error ours / KBinsDiscretizer |"
     )
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
-    for name, image in images(args.quick).items():
+    for name, image in found.items():
         column = image.reshape(-1, 1).astype(np.float64)
         levels, counts = value_counts(column.ravel())
         kmeans = {}  # KBinsDiscretizer's k-means, the reference for 'optimal' too
         for strategy in ("uniform", "quantile", "kmeans", "optimal"):
-            quantizer = ImageQuantizer(args.n_bins, strategy=strategy, subsample=None)
+            quantizer = ImageQuantizer(n_bins, strategy=strategy, subsample=None)
             reference = KBinsDiscretizer(
-                args.n_bins,
+                n_bins,
                 encode="ordinal",
                 strategy="kmeans" if strategy == "optimal" else strategy,
                 quantile_method="averaged_inverted_cdf",
