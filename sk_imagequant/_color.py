@@ -75,9 +75,10 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Number of colours in the palette, from 2 to 65536.
 
     max_iter : int, default=5
-        Lloyd's passes at each stage of the fit (see Notes): the knob of
-        speed against quality. For data other than uint8 RGB, ``KMeans``'
-        ``max_iter``.
+        Lloyd's passes (see Notes): the knob of speed against quality, for
+        uint8 RGB palettes of up to 64 colours (at most ``2 * max_iter``
+        passes; above 64 colours the stages make 5, 5 and 2 passes). For
+        data other than uint8 RGB, ``KMeans``' ``max_iter``.
 
     dither : bool, default=False
         Floyd-Steinberg error diffusion in :meth:`transform`, for uint8 RGB
@@ -105,8 +106,9 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         when the data has fewer distinct colours, which are then the palette.
 
     n_iter_ : int
-        Lloyd's passes of the last stage (on the distinct colours), or
-        ``KMeans``' ``n_iter_``; 0 when the palette is the distinct colours.
+        Lloyd's passes of the last stage (on the cells up to 64 colours, on
+        the distinct colours above), or ``KMeans``' ``n_iter_``; 0 when the
+        palette is the distinct colours.
 
     n_features_in_ : int
         Number of channels (the last axis of an image, the columns of a
@@ -132,15 +134,21 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     ``(n_samples, 1)`` for a table; uint8 up to 256 colours, uint16 above.
 
     The fit works on the colour histogram (each distinct colour with its
-    count), so it sees every pixel. For uint8 RGB data: Xiaolin Wu's greedy
-    variance-minimising splitting of the colour cube into ``n_colors`` boxes
-    (on the moments of 5-bit cells, 1991), then Lloyd's passes (k-means),
-    weighted by the counts, on the mean colours of the occupied 5-bit cells,
-    then of the 6-bit cells, then on the distinct colours, at most
-    ``max_iter`` at each stage (2 on the distinct colours); the centres are
-    then rounded to uint8, each the rounded mean of the colours whose exact
-    nearest entry it is. For other data, scikit-learn's ``KMeans``
-    (k-means++, one initialisation) on the distinct colours weighted by their
+    count), so it sees every pixel. For uint8 RGB data, up to 64 colours: the
+    moments (weight and sums) of the occupied cells of the colour cube, of
+    the coarsest size (4 to 7 bits a channel) with at least ``750 *
+    sqrt(n_colors)`` of them; Orchard and Bouman's splitting across
+    principal axes (1991) of cells one bit coarser, the cluster of largest
+    squared error cut first at its best cut; then over-relaxed Lloyd's
+    passes (k-means) on the cells' mean colours, weighted by their counts,
+    until the means settle (at most ``2 * max_iter``); the means rounded to
+    uint8. Above 64 colours: Xiaolin Wu's greedy variance-minimising
+    splitting of the colour cube (on the moments of 5-bit cells, 1991), then
+    Lloyd's passes on the mean colours of the occupied 5-bit cells, of the
+    6-bit cells, then on the distinct colours, and the centres rounded to
+    uint8, each the rounded mean of the colours whose exact nearest entry it
+    is. For other data, scikit-learn's ``KMeans`` (k-means++, one
+    initialisation) on the distinct colours weighted by their
     counts, drawn with replacement in proportion to their counts when there
     are more than 50 000. BLAS runs on one thread during the fit.
 
