@@ -44,3 +44,9 @@ def test_distortion_prints_the_figures_in_the_readme(face, capsys, monkeypatch):
     assert len(rows) == 12
     for row in rows:
         assert row in readme, row
+
+
+def test_optimal_sweep_finds_the_layers_error(capsys, monkeypatch):
+    out = _run("sweep_optimal.py", ["--cases", "6"], capsys, monkeypatch)
+    assert out.startswith("0 of "), out
+    assert not out.startswith("0 of 0 "), out
