@@ -610,7 +610,9 @@ def _search(sums, n_bins, penalty):
             aim = n_bins + 0.5 if k < n_bins else n_bins - 0.5
             penalty *= min(64.0, max(1.0 / 64.0, (k / aim) ** 3))
             continue
-        chord = not between
+        # Within a few bins, or when the last guess fell outside, take the
+        # chord; interpolation only narrows wide brackets faster.
+        chord = not between or more[0] - fewer[0] <= 8
         if not chord:
             # Interpolate log(penalty) linearly in log(bins).
             x = np.log(n_bins / fewer[0]) / np.log(more[0] / fewer[0])
