@@ -541,3 +541,20 @@ def test_any_byte_order_gives_what_native_order_gives(dtype, values, strategy, n
     assert_array_equal(ours.bin_edges_[0], expected.bin_edges_[0])
     assert_array_equal(ours.transform(swapped), expected.transform(native))
     assert ours.score(swapped) == expected.score(native)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([-2.5, -0.0, 0.0, 0.1, 1e-300, 3.0, 7.25]), min_size=1),
+    weighted=st.booleans(),
+)
+def test_value_counts_with_and_without_weights(values, weighted):
+    # Unweighted counts take one sort, weighted ones the inverse: the same
+    # histogram either way, -0.0 and 0.0 one level.
+    values = np.array(values)
+    weights = np.ones(values.size) if weighted else None
+    levels, counts = value_counts(values, weights)
+    expected = sorted(set(values.tolist()))
+    np.testing.assert_array_equal(levels, expected)
+    np.testing.assert_array_equal(counts, [np.sum(values == level) for level in expected])
+    assert levels.dtype == counts.dtype == np.float64
