@@ -558,3 +558,30 @@ def test_value_counts_with_and_without_weights(values, weighted):
     np.testing.assert_array_equal(levels, expected)
     np.testing.assert_array_equal(counts, [np.sum(values == level) for level in expected])
     assert levels.dtype == counts.dtype == np.float64
+
+
+@pytest.mark.parametrize("n_bins", [4, 16, 64])
+def test_kmeans_on_floats_sharing_no_value_runs_kmeans_itself(n_bins):
+    # Every pixel its own value, some 1e-9 apart: the histogram saves
+    # nothing, so KMeans runs on the levels instead of being replayed, and is
+    # finished; its error stays at most KBinsDiscretizer's on the pixels.
+    from unittest import mock
+
+    from sk_imagequant import _quantizer
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(0.0, 1.0, 4000)
+    values = np.concatenate((values, values[:50] + 1e-9))
+    rng.shuffle(values)
+    column = values[:, np.newaxis]
+    with mock.patch.object(_quantizer, "lloyd_pixels", side_effect=AssertionError):
+        ours = ImageQuantizer(n_bins, strategy="kmeans", subsample=None).fit(column)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = KBinsDiscretizer(
+            n_bins, encode="ordinal", strategy="kmeans", subsample=None
+        ).fit(column)
+    levels, counts = value_counts(values)
+    assert squared_error(levels, counts, ours.bin_edges_[0]) <= squared_error(
+        levels, counts, theirs.bin_edges_[0]
+    ) * (1 + 1e-9)
