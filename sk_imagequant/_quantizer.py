@@ -737,12 +737,16 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         a candidate too, finished the same way.
         """
         low, high = levels[0], levels[-1]
-        if 2 * levels.size > counts.sum() and np.min(np.diff(levels)) < 1e-8:
-            # Floats, nearly every pixel a value of its own, some closer than
-            # 1e-8 (where the guarantee is measured only): the histogram
-            # saves nothing, and a replay in numpy costs more than KMeans'
-            # own run. KMeans is run on the levels weighted by their counts,
-            # and finished.
+        if (
+            levels.size > MAX_HISTOGRAM_LEVELS
+            and 2 * levels.size > counts.sum()
+            and np.min(np.diff(levels)) < 1e-8
+        ):
+            # Floats, more distinct values than a histogram holds, nearly
+            # every pixel a value of its own, some closer than 1e-8 (where
+            # the guarantee is measured only): the histogram saves nothing,
+            # and a replay in numpy costs more than KMeans' own run. KMeans is
+            # run on the levels weighted by their counts, and finished.
             start = np.clip(np.sort(self._discretizer_bin_edges(levels, counts)), low, high)
             return _without_narrow_bins(refine_kmeans(levels, counts, start), low, high)
         # KBinsDiscretizer's start: the centres of uniform bins.

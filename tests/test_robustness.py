@@ -562,15 +562,16 @@ def test_value_counts_with_and_without_weights(values, weighted):
 
 @pytest.mark.parametrize("n_bins", [4, 16, 64])
 def test_kmeans_on_floats_sharing_no_value_runs_kmeans_itself(n_bins):
-    # Every pixel its own value, some 1e-9 apart: the histogram saves
-    # nothing, so KMeans runs on the levels instead of being replayed, and is
-    # finished; its error stays at most KBinsDiscretizer's on the pixels.
+    # Every pixel its own value, more than a histogram holds, some 1e-9
+    # apart: the histogram saves nothing, so KMeans runs on the levels instead
+    # of being replayed, and is finished; its error stays at most
+    # KBinsDiscretizer's on the pixels.
     from unittest import mock
 
     from sk_imagequant import _quantizer
 
     rng = np.random.default_rng(5)
-    values = rng.normal(0.0, 1.0, 4000)
+    values = rng.normal(0.0, 1.0, 70_000)
     values = np.concatenate((values, values[:50] + 1e-9))
     rng.shuffle(values)
     column = values[:, np.newaxis]
