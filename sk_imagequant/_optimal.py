@@ -65,6 +65,10 @@ _MAX_SWEEPS = 12
 # at most 128); on 262,144 distinct floats: 343, 179, 230, 351 (805, 313,
 # 269, 321).
 _BLOCK_MIN, _BLOCK_MAX = 16, 4096
+# A block ends before its first row that a bin starting inside it could
+# lower, or after this many rows, relaxed, when that row comes sooner than
+# _BLOCK_MIN.
+_BLOCK_RELAXED = 64
 _BLOCK_PAIRS = 1 << 15
 
 
@@ -427,6 +431,14 @@ def penalized_bin_starts(sums, penalty):
         # Candidates inside: a bin from first + q on costs at least
         # F[first] + penalty, so only rows above that can gain.
         gain = np.flatnonzero(block[1:] > block[0] + penalty) + 1
+        if gain.size and (gain[0] >= _BLOCK_MIN or size > _BLOCK_RELAXED):
+            # The rows before the first that can gain are final: the block
+            # ends there, or, when that is too soon, after a few rows.
+            keep = gain[0] if gain[0] >= _BLOCK_MIN else _BLOCK_RELAXED
+            stop, size = first + keep, keep
+            block, arg, gain = block[:keep], arg[:keep], gain[gain < keep]
+            if inside is not None:
+                inside = inside[:keep, : keep - 1]
         if gain.size:
             if inside is None:
                 inside = _bin_errors(sums, first + gain[0], stop, first, stop - 1)
