@@ -42,6 +42,10 @@ MAX_MAGNITUDE = 1e100
 
 _CODE_DTYPES = (np.uint8, np.uint16, np.float32, np.float64)
 
+# Lloyd steps after KMeans where the k-means is not replayed (floats with
+# more distinct values than a histogram holds).
+_FEW_LLOYD_STEPS = 10
+
 
 class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Quantise the grey levels of images into a few codes.
@@ -746,9 +750,12 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             # every pixel a value of its own, some closer than 1e-8 (where
             # the guarantee is measured only): the histogram saves nothing,
             # and a replay in numpy costs more than KMeans' own run. KMeans is
-            # run on the levels weighted by their counts, and finished.
+            # run on the levels weighted by their counts, and given a few more
+            # Lloyd steps (each only lowers the error; all of them until no
+            # level changes bin could cost more than KMeans).
             start = np.clip(np.sort(self._discretizer_bin_edges(levels, counts)), low, high)
-            return _without_narrow_bins(refine_kmeans(levels, counts, start), low, high)
+            edges = refine_kmeans(levels, counts, start, max_iter=_FEW_LLOYD_STEPS)
+            return _without_narrow_bins(edges, low, high)
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
         runs, certain = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
