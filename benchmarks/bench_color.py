@@ -63,7 +63,7 @@ def mse(image, rendering):
 
 def ours(image, n_colors):
     quantizer = ColorQuantizer(n_colors=n_colors)
-    seconds, codes = best_time(lambda: quantizer.fit_transform(image))
+    seconds, codes = best_time(lambda: quantizer.fit_transform(image), repeat=5)
     return seconds, mse(image, quantizer.inverse_transform(codes))
 
 
@@ -169,9 +169,9 @@ def error_table(images, n_colors_list, quick):
                 + " | ".join(
                     f"{result[method][1]:.2f} ({ratios[method]:.3f})" for method in names
                 )
-                + f" | {1000 * result['ColorQuantizer'][0]:.0f}"
+                + f" | {1000 * result['ColorQuantizer'][0]:.1f}"
                 f" | {1000 * result['libimagequant'][0]:.0f} | {time_ratio:.2f}"
-                f" | {reference[0]:.1f} | {speed_up:.0f}x |",
+                f" | {reference[0]:.2f} | {speed_up:.1f}x |",
                 flush=True,
             )
     return rows

@@ -76,9 +76,10 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     max_iter : int, default=5
         Lloyd's passes (see Notes): the knob of speed against quality, for
-        uint8 RGB palettes of up to 64 colours (at most ``2 * max_iter``
-        passes; above 64 colours the stages make 5, 5 and 2 passes). For
-        data other than uint8 RGB, ``KMeans``' ``max_iter``.
+        uint8 RGB palettes of up to 64 colours (at most ``max_iter + 3``
+        passes, fewer when they settle; above 64 colours the stages make 5,
+        5 and 2 passes). For data other than uint8 RGB, ``KMeans``'
+        ``max_iter``.
 
     dither : bool, default=False
         Floyd-Steinberg error diffusion in :meth:`transform`, for uint8 RGB
@@ -139,10 +140,15 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     the coarsest size (4 to 7 bits a channel) with at least ``750 *
     sqrt(n_colors)`` of them; Orchard and Bouman's splitting across
     principal axes (1991) of cells one bit coarser, the cluster of largest
-    squared error cut first at its best cut; then over-relaxed Lloyd's
-    passes (k-means) on the cells' mean colours, weighted by their counts,
-    until the means settle (at most ``2 * max_iter``); the means rounded to
-    uint8. Above 64 colours: Xiaolin Wu's greedy variance-minimising
+    squared error cut first at its best cut along its principal axis; then
+    over-relaxed Lloyd's passes (k-means, each centre moved twice its step)
+    on the cells' mean colours, weighted by their counts, until the means or
+    the squared error settle (at most ``max_iter + 3`` passes); the means
+    rounded to uint8. Principal axes rather than Wu's box splitting here:
+    followed by the same passes, they start Lloyd nearer to a good palette
+    (on the benchmark's five photos, 0.991 times the error of ``KMeans`` on
+    every pixel against Wu's 1.009 at 16 colours, geometric means). Above 64
+    colours: Xiaolin Wu's greedy variance-minimising
     splitting of the colour cube (on the moments of 5-bit cells, 1991), then
     Lloyd's passes on the mean colours of the occupied 5-bit cells, of the
     6-bit cells, then on the distinct colours, and the centres rounded to
@@ -155,6 +161,11 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     :meth:`transform` maps every pixel to its nearest palette colour exactly
     (squared Euclidean distance, ties to the lower index), a chunk at a
     time: beyond the codes, it uses a few megabytes whatever the image size.
+    :meth:`fit_transform` of a uint8 RGB image gives the same codes from its
+    histogram: a cell of the colour cube (4 values a channel) that lies
+    wholly on one palette entry's side (tested exactly at its corners) gives
+    its code to all its pixels through a look-up table, and the distinct
+    colours of the other cells get their codes one by one.
 
     :meth:`partial_fit` accumulates the histogram over tiles and refits from
     it: after any tiling, the palette equals that :meth:`fit` finds on the
@@ -464,7 +475,15 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 )
             X = validate_data(self, X, dtype="numeric", reset=reset)
             return X, X
-        X = check_array(X, dtype="numeric", allow_nd=True, estimator=self, input_name="X")
+        if not (
+            type(X) is np.ndarray
+            and X.dtype == np.uint8
+            and X.ndim in (3, 4)
+            and X.shape[0]
+        ):  # (uint8 ndarrays pass check_array unchanged: spare its overhead)
+            X = check_array(
+                X, dtype="numeric", allow_nd=True, estimator=self, input_name="X"
+            )
         if X.ndim > 4:
             raise ValueError(
                 f"ColorQuantizer takes an image (H, W, C), a stack (n, H, W, C) or a "
@@ -514,13 +533,7 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         when known; the fit is the same whatever the order of the colours.
         """
         colours, counts = self._histogram
-        # The largest channel range (max - min of the values cast to float64).
-        # (Column by column: faster than along the first axis.)
-        spans = [
-            float(colours[:, channel].max()) - float(colours[:, channel].min())
-            for channel in range(colours.shape[1])
-        ]
-        self._data_range = max(spans) or 1.0
+        self.__dict__.pop("_span", None)  # _data_range, found again when needed
         n_distinct = colours.shape[0]
         with _one_blas_thread():
             if n_distinct <= self.n_colors:
@@ -574,6 +587,20 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if colours.dtype == np.uint8:
             return round_palette(colours, counts, centres), kmeans.n_iter_
         return centres, kmeans.n_iter_
+
+    @property
+    def _data_range(self):
+        """The largest channel range of the fitted colours (the peak of float PSNRs)."""
+        if "_span" not in self.__dict__:
+            colours = self._histogram[0]
+            # max - min of the values cast to float64, column by column (faster
+            # than along the first axis).
+            spans = [
+                float(colours[:, channel].max()) - float(colours[:, channel].min())
+                for channel in range(colours.shape[1])
+            ]
+            self._span = max(spans) or 1.0
+        return self._span
 
     def _codes_dtype(self):
         return np.dtype(np.uint8 if self.n_colors_ <= 256 else np.uint16)

@@ -25,6 +25,7 @@ from sk_imagequant._palette import (
     morton_keys,
     nearest_codes,
     principal_splits,
+    resolved_cells,
     sort_by_morton,
 )
 
@@ -92,7 +93,7 @@ def test_morton_keys_round_trip_and_order_cells(rng):
     assert np.count_nonzero(np.diff(ordered)) + 1 == np.unique(cells).size
 
 
-@pytest.mark.parametrize("n_entries", [2, 16, 64, 256, 300])
+@pytest.mark.parametrize("n_entries", [2, 16, 32, 33, 64, 256, 300])
 def test_histogram_codes_equal_brute_force(rng, n_entries):
     palette = rng.integers(0, 256, (n_entries, 3), dtype=np.uint8)
     palette[1::3] = palette[::3][: palette[1::3].shape[0]]  # duplicates: ties
@@ -108,6 +109,36 @@ def test_histogram_codes_equal_brute_force(rng, n_entries):
     pixel_keys, keys, _ = morton_histogram(pixels)
     codes = histogram_codes(pixel_keys, keys, palette, np.uint16)
     assert_array_equal(codes, brute_force_codes(pixels, palette))
+
+
+@pytest.mark.parametrize("bits", [5, 6])
+@pytest.mark.parametrize("n_entries", [2, 16, 33, 256])
+def test_resolved_cells_hold_only_colours_of_their_code(rng, n_entries, bits):
+    """Every colour of a resolved cell has the cell's code; the test is exact."""
+    palette = rng.integers(0, 256, (n_entries, 3), dtype=np.uint8)
+    palette[1::3] = palette[::3][: palette[1::3].shape[0]]  # duplicates: ties
+    side = 1 << (8 - bits)
+    origins = np.concatenate(
+        [rng.integers(0, 256, (300, 3)) // side * side, palette // side * side]
+    ).astype(np.uint8)
+    cells = np.unique(morton_keys(origins) >> np.uint32(3 * (8 - bits)))
+    resolved, nearest = resolved_cells(cells, palette, bits)
+    offsets = np.stack(np.meshgrid(*[np.arange(side)] * 3, indexing="ij"), -1).reshape(
+        -1, 3
+    )
+    corners = offsets[np.all((offsets == 0) | (offsets == side - 1), axis=1)]
+    for cell, is_resolved, code in zip(cells, resolved, nearest, strict=True):
+        origin = morton_colours(np.array([cell << np.uint32(3 * (8 - bits))]))[0]
+        colours = (origin.astype(int) + offsets).astype(np.uint8)
+        codes = brute_force_codes(colours, palette)
+        if is_resolved:
+            assert np.all(codes == code)
+        else:  # exact: some corner of an unresolved cell has another code
+            corner_codes = brute_force_codes(
+                (origin.astype(int) + corners).astype(np.uint8), palette
+            )
+            assert np.unique(corner_codes).size > 1
+    assert resolved.any()
 
 
 def test_fewer_distinct_colours_than_asked_warns_and_are_the_palette():
