@@ -2,8 +2,9 @@
 
 At 1000 bins (``--n-bins``) on an 8-bit image (scikit-image's camera,
 512 x 512), a 16-bit one (the camera spread over 16 bits with a little noise:
-about 60,000 distinct levels) and a float one (the first 29 faces of
-scikit-image's ``lfw_subset``), prints the fit time of each strategy, the
+about 60,000 distinct levels) and two float ones (the first 29 faces of
+scikit-image's ``lfw_subset``; the camera over [0, 1] plus Gaussian noise,
+every value distinct), prints the fit time of each strategy, the
 time of ``KBinsDiscretizer(encode="ordinal", subsample=None)`` fitted on
 every pixel (its k-means for 'optimal', which it lacks), their ratio
 (greater than 1: ours is faster) and the squared error of each, decoded to
@@ -33,7 +34,14 @@ def images(quick):
         np.uint16
     )
     faces = data.lfw_subset()[:29]
-    found = {"uint8 camera": camera, "uint16 camera": wide, "float lfw_subset[:29]": faces}
+    # Every value distinct: the histogram compresses nothing.
+    noisy = camera / 255.0 + rng.normal(0.0, 0.01, camera.shape)
+    found = {
+        "uint8 camera": camera,
+        "uint16 camera": wide,
+        "float lfw_subset[:29]": faces,
+        "float camera + noise": noisy,
+    }
     if quick:
         found = {name: image[: image.shape[0] // 8] for name, image in found.items()}
     return found
