@@ -1,6 +1,6 @@
 """
 Colour quantisation: scikit-learn's recipe and ColorQuantizer
-============================================================
+=============================================================
 
 scikit-learn's gallery example "Color Quantization using K-Means" reduces the
 Summer Palace photo (china.jpg, 96 615 distinct colours) to 64 colours: it
