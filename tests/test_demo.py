@@ -57,7 +57,7 @@ def test_demo_on_the_face(face, tmp_path):
     kmeans = re.search(r"kmeans    midpoint  ([\d. ]+)\n", out).group(1).split()
     expected = [18.909, 53.343, 82.644, 109.282, 134.708, 159.787, 185.172, 224.021]
     assert np.allclose([float(value) for value in kmeans], expected, atol=0.05)
-    # Errors of the README's table, and KBinsDiscretizer timed beside us.
+    # Errors of the table on docs/benchmarks.md, and KBinsDiscretizer timed beside us.
     assert re.search(r"kmeans +[\d.]+ +[\d.]+ \(\d+x\) +73\.80 +29\.45 dB +64\.26", out)
     optimal = r"optimal .* no such strategy +80\.56 +29\.07 dB +63\.32 +30\.12 dB"
     assert re.search(optimal, out)

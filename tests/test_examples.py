@@ -29,7 +29,7 @@ warnings.filterwarnings("ignore", old_names, DeprecationWarning)
 runpy.run_path(sys.argv[1], run_name="__main__")
 """
 
-# Numbers each example must print: the ones its prose and the README quote.
+# Numbers each example must print: the ones its prose and the docs (docs/) quote.
 EXPECTED_OUTPUT = {
     "plot_vector_quantization.py": [
         "15.625",
