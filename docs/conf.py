@@ -82,6 +82,18 @@ numpydoc_xref_aliases = {
     "array-like": "numpy.typing.ArrayLike",
     "array_like": "numpy.typing.ArrayLike",
     "scalar": "numpy.generic",
+    # The package's own names link to their pages.
+    "ImageQuantizer": "sk_imagequant.ImageQuantizer",
+    "ColorQuantizer": "sk_imagequant.ColorQuantizer",
+    "PackedCodes": "sk_imagequant.PackedCodes",
+    "QuantizationDisplay": "sk_imagequant.plot.QuantizationDisplay",
+    "PaletteDisplay": "sk_imagequant.plot.PaletteDisplay",
+    # "matplotlib Figure" and the like in the plot module.
+    "Figure": "matplotlib.figure.Figure",
+    "Axes": "matplotlib.axes.Axes",
+    "AxesImage": "matplotlib.image.AxesImage",
+    "LineCollection": "matplotlib.collections.LineCollection",
+    "Colormap": "matplotlib.colors.Colormap",
 }
 numpydoc_xref_ignore = {
     "of",
@@ -98,6 +110,11 @@ numpydoc_xref_ignore = {
     "as",
     "in",
     "to",
+    "matplotlib",
+    "3",
+    "H",
+    "W",
+    "C",
 }
 
 # -- MyST (the narrative pages are Markdown, tables as in the README) ----------
