@@ -402,8 +402,7 @@ def penalized_bin_starts(sums, penalty):
     while first <= n_levels:
         stop = min(n_levels + 1, first + rows)
         size = stop - first
-        # Candidates before the block: the best start of every row lies
-        # between those of its first and last rows.
+        # Candidates before the block.
         inside = None
         if size * (first - low) <= _BLOCK_PAIRS:
             # All (row, candidate) pairs, those inside the block included.
