@@ -320,49 +320,14 @@ def _middle_layers_divide(sums, shifted, n_bins):
 def _layer(sums, shifted, lower, k, last):
     """Least errors and best split points of rows ``k..last`` of layer ``k``.
 
-    Rows are solved breadth first: each pending row range ``[a, b]`` with
-    candidate starts ``[lo, hi]`` solves its middle row ``m`` over candidates
-    ``max(lo, lower[m])..min(hi, m)`` and hands ``[a, m - 1]`` the candidates
-    ``lo..j*`` and ``[m + 1, b]`` the candidates ``j*..hi``.
+    Row ``i`` (levels ``0..i``) takes its last bin from a start ``j`` in
+    ``lower[i]..i`` (Knuth's bound), at ``shifted[j] + SSE(j, i)``.
     """
     n_levels = sums.shape[1] - 1
+    rows = np.arange(k, last + 1)
     best = np.empty(n_levels)
     arg = np.zeros(n_levels, dtype=np.intp)
-    a = np.array([k])
-    b = np.array([last])
-    lo = np.array([k])
-    hi = np.array([last])
-    while a.size:
-        mid = (a + b) >> 1
-        start = np.minimum(np.maximum(lo, lower[mid]), mid)
-        stop = np.maximum(np.minimum(hi, mid), start)
-        lengths = stop - start + 1
-        offsets = np.cumsum(lengths)
-        total = int(offsets[-1])
-        offsets -= lengths
-        # Flattened (row, candidate) pairs, segment by segment.
-        j = np.repeat(start - offsets, lengths)
-        j += np.arange(total)
-        # cost = shifted[j] + SSE(j, mid), SSE as in the dense table.
-        w, s1, cost = np.repeat(np.take(sums, mid + 1, axis=1), lengths, axis=1) - np.take(
-            sums, j, axis=1
-        )
-        s1 *= s1
-        s1 /= w
-        cost -= s1
-        cost += np.take(shifted, j)
-        lowest = np.minimum.reduceat(cost, offsets)
-        # The first candidate reaching each segment's minimum.
-        hits = np.flatnonzero(cost == np.repeat(lowest, lengths))
-        chosen = np.take(j, np.take(hits, np.searchsorted(hits, offsets)))
-        best[mid] = lowest
-        arg[mid] = chosen
-        left = mid > a
-        right = mid < b
-        a = np.concatenate((a[left], mid[right] + 1))
-        b = np.concatenate((mid[left] - 1, b[right]))
-        lo = np.concatenate((lo[left], chosen[right]))
-        hi = np.concatenate((chosen[left], hi[right]))
+    best[rows], arg[rows] = _monotone_minima(sums, shifted, rows + 1, k, last, lower[rows])
     return best, arg
 
 
@@ -425,7 +390,8 @@ def penalized_bin_starts(sums, penalty):
                 block = cost[np.arange(size), arg]
                 arg += a_first
             else:
-                block, arg = _monotone_minima(sums, best, first, stop, a_first)
+                cuts = np.arange(first, stop)
+                block, arg = _monotone_minima(sums, best, cuts, a_first, first - 1)
         block += penalty
         # Candidates inside: a bin from first + q on costs at least
         # F[first] + penalty, so only rows above that can gain.
@@ -491,36 +457,47 @@ def _bin_errors(sums, row_start, row_stop, column_start, column_stop):
     return errors
 
 
-def _monotone_minima(sums, best, first, stop, low):
-    """Least ``best[b] + SSE(b, c - 1)`` over ``b`` in ``low..first - 1``, each cut ``c``.
+def _monotone_minima(sums, base, ends, low, high, lower=None):
+    """Least ``base[j] + SSE(j, end - 1)`` for each ``end`` of ``ends``; its first ``j``.
 
-    The cuts are ``first..stop - 1``. Breadth-first divide and conquer on
-    the best ``b``, which never decreases with ``c``; returns the minima and
-    the first ``b`` reaching each.
+    The candidates ``j`` run from ``low`` (or ``lower[r]`` for row ``r``,
+    if larger) to ``high`` (or ``end - 1``, if smaller). The best ``j``
+    never decreases along the rows (the bin errors are Monge; ``ends``
+    increase), so the rows are solved breadth first by divide and conquer:
+    each pending row range ``[a, b]`` with candidates ``[lo, hi]`` solves
+    its middle row ``m`` and hands ``[a, m - 1]`` the candidates ``lo..j*``
+    and ``[m + 1, b]`` the candidates ``j*..hi``, all ranges at once with
+    flat arrays and a segmented minimum.
     """
     p0, p1, p2 = sums
-    n_rows = stop - first
+    n_rows = ends.size
     lowest = np.empty(n_rows)
     arg = np.empty(n_rows, dtype=np.intp)
     a, b = np.array([0]), np.array([n_rows - 1])
-    lo, hi = np.array([low]), np.array([first - 1])
+    lo, hi = np.array([low]), np.array([high])
     while a.size:
         mid = (a + b) >> 1
-        lengths = hi - lo + 1
+        end = ends[mid]
+        start = lo if lower is None else np.maximum(lo, lower[mid])
+        start = np.minimum(start, end - 1)
+        stop = np.maximum(np.minimum(hi, end - 1), start)
+        lengths = stop - start + 1
         offsets = np.cumsum(lengths)
         total = int(offsets[-1])
         offsets -= lengths
-        j = np.repeat(lo - offsets, lengths)
+        # Flattened (row, candidate) pairs, segment by segment.
+        j = np.repeat(start - offsets, lengths)
         j += np.arange(total)
-        c = np.repeat(mid + first, lengths)
+        c = np.repeat(end, lengths)
         w = p0[c] - p0[j]
         s1 = p1[c] - p1[j]
         cost = p2[c] - p2[j]
         s1 *= s1
         s1 /= w
         cost -= s1
-        cost += best[j]
+        cost += base[j]
         minima = np.minimum.reduceat(cost, offsets)
+        # The first candidate reaching each segment's minimum.
         hits = np.flatnonzero(cost == np.repeat(minima, lengths))
         chosen = j[hits[np.searchsorted(hits, offsets)]]
         lowest[mid] = minima
