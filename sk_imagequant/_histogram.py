@@ -204,10 +204,17 @@ def value_counts(values, weights=None):
     integer data too wide for a histogram).
     """
     if weights is None:
-        # One sort (vectorised), where the inverse would cost an argsort:
-        # 2.6 against 8.5 ms on 262,144 floats.
-        levels, counts = np.unique(values, return_counts=True)
-        return levels.astype(np.float64), counts.astype(np.float64)
+        # One sort, where the inverse would cost an argsort (1.3 against 8.5
+        # ms on 262,144 floats), and no run lengths when every value is new.
+        ordered = np.sort(values, axis=None)
+        new = np.empty(ordered.size, dtype=bool)
+        new[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+        if new.all():
+            return ordered.astype(np.float64, copy=False), np.ones(ordered.size)
+        starts = np.flatnonzero(new)
+        counts = np.diff(np.append(starts, ordered.size)).astype(np.float64)
+        return ordered[starts].astype(np.float64), counts
     levels, inverse = np.unique(values, return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights=np.ravel(weights), minlength=levels.size)
     present = counts > 0

@@ -42,9 +42,9 @@ MAX_MAGNITUDE = 1e100
 
 _CODE_DTYPES = (np.uint8, np.uint16, np.float32, np.float64)
 
-# Lloyd steps after KMeans where the k-means is not replayed (floats with
-# more distinct values than a histogram holds).
-_FEW_LLOYD_STEPS = 10
+# Runs of the k-means replay followed on floats with more distinct values
+# than a histogram holds, some closer than 1e-8 (measured only, no fallback).
+_DISTINCT_RUNS = 8
 
 
 class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -739,26 +739,33 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         When unsure, and where it is cheap (at least 16 pixels a level, as on
         8-bit images), ``KBinsDiscretizer`` fitted on the weighted levels is
         a candidate too, finished the same way.
+
+        Floats with more distinct values than a histogram holds, nearly all
+        unique and some closer than 1e-8 (the measured-only case) follow
+        at most 8 runs and have no fallback: near-ties make the replay
+        unsure at once there, and the exact partition costs more than
+        ``KMeans``.
         """
         low, high = levels[0], levels[-1]
-        if (
+        # Floats, more distinct values than a histogram holds, nearly every
+        # pixel a value of its own, some closer than 1e-8 (where the
+        # guarantee is measured only): near-ties at the midpoints make the
+        # replay unsure at most steps, and the exact partition, its
+        # fallback, costs more than KMeans' run there. A few runs are
+        # followed, and the best of them finished, without a fallback.
+        distinct = (
             levels.size > MAX_HISTOGRAM_LEVELS
             and 2 * levels.size > counts.sum()
             and np.min(np.diff(levels)) < 1e-8
-        ):
-            # Floats, more distinct values than a histogram holds, nearly
-            # every pixel a value of its own, some closer than 1e-8 (where
-            # the guarantee is measured only): the histogram saves nothing,
-            # and a replay in numpy costs more than KMeans' own run. KMeans is
-            # run on the levels weighted by their counts, and given a few more
-            # Lloyd steps (each only lowers the error; all of them until no
-            # level changes bin could cost more than KMeans).
-            start = np.clip(np.sort(self._discretizer_bin_edges(levels, counts)), low, high)
-            edges = refine_kmeans(levels, counts, start, max_iter=_FEW_LLOYD_STEPS)
-            return _without_narrow_bins(edges, low, high)
+        )
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
-        runs, certain = lloyd_pixels(levels, counts, 0.5 * (uniform[1:] + uniform[:-1]))
+        runs, certain = lloyd_pixels(
+            levels,
+            counts,
+            0.5 * (uniform[1:] + uniform[:-1]),
+            max_runs=_DISTINCT_RUNS if distinct else 128,
+        )
         candidates = []
         for i, centres in enumerate(runs):
             if any(np.array_equal(centres, other) for other in runs[:i]):
@@ -766,13 +773,14 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             candidates.append(
                 refine_kmeans(levels, counts, edges_from_centres(centres, low, high))
             )
-        if not certain and 16 * levels.size <= counts.sum():
+        unsure = not certain and not distinct
+        if unsure and 16 * levels.size <= counts.sum():
             edges = self._discretizer_bin_edges(levels, counts)
             # KMeans can leave empty clusters outside the data, and so
             # unsorted edges: the start is put back in order within the range.
             start = np.clip(np.sort(edges), low, high)
             candidates.append(refine_kmeans(levels, counts, start))
-        if not certain:
+        if unsure:
             candidates.append(optimal_bin_edges(levels, counts, self.n_bins))
         # Compared as they will be kept: without bins narrower than 1e-8; on
         # equal error, the fewer bins (the others would be empty).
@@ -851,7 +859,10 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 def _whole_counts(counts):
     """Whether counts are whole numbers, exact in float64: pixels, not weights."""
-    return bool(np.all(counts == np.round(counts))) and counts.sum() < 2.0**53
+    if not counts.sum() < 2.0**53:
+        return False
+    # Distinct floats count 1 each: two reductions instead of a rounding.
+    return counts.min() == 1.0 == counts.max() or bool(np.all(counts == np.rint(counts)))
 
 
 def _unmasked(X):

@@ -23,7 +23,7 @@ from sklearn.preprocessing import KBinsDiscretizer
 
 from sk_imagequant import ImageQuantizer
 from sk_imagequant._histogram import level_counts, value_counts
-from sk_imagequant._kmeans import squared_error
+from sk_imagequant._kmeans import lloyd_pixels, squared_error
 from sk_imagequant._quantizer import QUANTILE_METHOD
 
 STRATEGIES = ("uniform", "quantile", "kmeans", "optimal")
@@ -560,12 +560,13 @@ def test_value_counts_with_and_without_weights(values, weighted):
     assert levels.dtype == counts.dtype == np.float64
 
 
-@pytest.mark.parametrize("n_bins", [4, 16, 64])
-def test_kmeans_on_floats_sharing_no_value_runs_kmeans_itself(n_bins):
+@pytest.mark.parametrize("n_bins", [4, 16, 64, 300])
+def test_kmeans_on_floats_sharing_no_value_follows_few_runs_without_fallback(n_bins):
     # Every pixel its own value, more than a histogram holds, some 1e-9
-    # apart: the histogram saves nothing, so KMeans runs on the levels instead
-    # of being replayed, and is finished; its error stays at most
-    # KBinsDiscretizer's on the pixels.
+    # apart: near-ties make the replay unsure, and the exact partition (its
+    # fallback) would cost more than KMeans. At most 8 runs are followed,
+    # neither KMeans nor the optimal partition runs, and the error stays at
+    # most KBinsDiscretizer's on the pixels (measured, not proven, here).
     from unittest import mock
 
     from sk_imagequant import _quantizer
@@ -575,8 +576,19 @@ def test_kmeans_on_floats_sharing_no_value_runs_kmeans_itself(n_bins):
     values = np.concatenate((values, values[:50] + 1e-9))
     rng.shuffle(values)
     column = values[:, np.newaxis]
-    with mock.patch.object(_quantizer, "lloyd_pixels", side_effect=AssertionError):
+    runs = []
+
+    def replay(*args, **kwargs):
+        runs.append(kwargs["max_runs"])
+        return lloyd_pixels(*args, **kwargs)
+
+    with (
+        mock.patch.object(_quantizer, "lloyd_pixels", side_effect=replay),
+        mock.patch.object(_quantizer, "optimal_bin_edges", side_effect=AssertionError),
+        mock.patch.object(_quantizer, "KBinsDiscretizer", side_effect=AssertionError),
+    ):
         ours = ImageQuantizer(n_bins, strategy="kmeans", subsample=None).fit(column)
+    assert runs == [8]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = KBinsDiscretizer(
