@@ -51,3 +51,9 @@ def test_optimal_sweep_finds_the_layers_error(capsys, monkeypatch):
     out = _run("sweep_optimal.py", ["--cases", "6"], capsys, monkeypatch)
     assert out.startswith("0 of "), out
     assert not out.startswith("0 of 0 "), out
+
+
+def test_distinct_float_sweep_finds_kmeans_no_worse(capsys, monkeypatch):
+    out = _run("sweep_kbins.py", ["--distinct", "3"], capsys, monkeypatch)
+    assert out.startswith("distinct floats, k-means: 0 of "), out
+    assert not out.startswith("distinct floats, k-means: 0 of 0 "), out
