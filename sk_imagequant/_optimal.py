@@ -27,12 +27,15 @@ Its answer, with some number ``k`` of bins, is an optimal partition into
 ``k`` bins; the least error is convex in the number of bins (the bin errors
 are Monge), so searching the price until ``k == n_bins`` gives the optimum
 in a few sweeps (Aggarwal, Schieber and Tokuyama 1994; the "Lagrangian"
-algorithm of Gronlund et al. 2017). Where the error is linear in the number
-of bins around ``n_bins``, no price gives ``n_bins`` bins exactly; the two
-optimal partitions either side are then spliced into one of ``n_bins`` bins,
-as optimal as both. Should the search not settle in a few sweeps (levels so
-close that the error no longer falls measurably with more bins), the layers
-are filled after all.
+algorithm of Gronlund et al. 2017). A cut's first best start never moves
+up as the price rises, so the sweeps at prices either side bound each cut's
+start in the next sweep (:func:`_sweep`): once the price is bracketed, a
+cut tries only the few starts between them. Where the error is linear in
+the number of bins around ``n_bins``, no price gives ``n_bins`` bins
+exactly; the two optimal partitions either side are then spliced into one
+of ``n_bins`` bins, as optimal as both. Should the search not settle in a
+few sweeps (levels so close that the error no longer falls measurably with
+more bins), the layers are filled after all.
 """
 
 import numpy as np
@@ -49,11 +52,13 @@ _DENSE_LEVELS_MAX = 768
 # From this many bins, where the dense table is not used, the bins are
 # searched by Lagrangian relaxation: a sweep costs about 1 us a level (40 ms
 # on 49,410 levels, 2 cores), a layer about 0.2 us a level, and the search
-# takes a few sweeps after a search on every eighth level. Measured (ms,
-# layers / search) on 4047 levels: 8 bins 6 / 6, 16 bins 13 / 7, 64 bins
-# 55 / 13, 256 bins 191 / 29, 1000 bins 628 / 104; on 49,410 levels: 4 bins
-# 33 / 57, 8 bins 99 / 59, 16 bins 204 / 64, 64 bins 687 / 72, 256 bins
-# 2603 / 128, 1000 bins 8562 / 157.
+# takes a few sweeps after a search on every eighth level, those after the
+# first bounded by the sweeps either side (256 bins on 49,410 levels: 66,
+# then 27 and 9 ms). Measured (ms, layers / search) on 4051 levels (the
+# 16-bit camera's top 12 bits): 8 bins 6 / 6, 16 bins 14 / 8, 64 bins
+# 54 / 8, 256 bins 195 / 29, 1000 bins 626 / 69; on 49,410 levels: 4 bins
+# 31 / 25, 8 bins 78 / 40, 16 bins 171 / 59, 64 bins 630 / 66, 256 bins
+# 2373 / 142, 1000 bins 8078 / 135.
 _PENALIZED_BINS = 8
 _MAX_SWEEPS = 12
 # Rows of a block of the sweep: half the last bin's levels, within these
@@ -70,6 +75,15 @@ _BLOCK_MIN, _BLOCK_MAX = 16, 4096
 # _BLOCK_MIN.
 _BLOCK_RELAXED = 64
 _BLOCK_PAIRS = 1 << 15
+# A sweep bounded by sweeps at prices either side tries each row's own
+# candidates while those average at most _BOUNDED_WIDTH a row (256 bins on
+# 49,410 levels 9 ms, 1000 bins on 262,144 distinct floats 41 ms, against
+# 63 and 302 unbounded; about 19 a row at 64 bins on the floats: 116 ms,
+# 92 with the whole blocks' candidates); the bound from a lower price is
+# used only while the last bins it leaves average at least _BOUNDED_GAP
+# levels (1000 bins on 8235 levels, about 8: 20 ms a sweep, 18 unbounded).
+_BOUNDED_WIDTH = 8
+_BOUNDED_GAP = 16
 
 
 def optimal_bin_edges(levels, counts, n_bins):
@@ -104,8 +118,8 @@ def optimal_bin_edges(levels, counts, n_bins):
     -----
     From 8 bins on more than 768 levels, the partition is searched by
     Lagrangian relaxation: a few sweeps of ``O(n_levels)`` blocks each, about
-    0.16 s for 1000 bins on 49,410 levels, and memory ``O(n_levels)``. Else,
-    and as a fallback, the layers are filled: time
+    0.14 s for 256 or 1000 bins on 49,410 levels, and memory
+    ``O(n_levels)``. Else, and as a fallback, the layers are filled: time
     ``O(n_bins * n_levels * log(n_levels))``; memory ``O(n_levels)`` floats
     plus a table of the best split points, ``n_bins * n_levels`` integers of
     2 bytes (4 above 65536 levels): 32 MB at 256 bins on 65536 levels.
@@ -358,15 +372,82 @@ def penalized_bin_starts(sums, penalty):
         First level of each bin of an optimal partition, the first one 0;
         the first best start of each cut is taken.
     """
+    return _sweep(sums, penalty)[0]
+
+
+def _sweep(sums, penalty, lower=None, upper=None):
+    """:func:`penalized_bin_starts`, and the best start of every cut.
+
+    ``lower`` and ``upper``, the best starts of every cut from sweeps at a
+    higher and a lower price, bound the best starts at this one: a higher
+    price never moves a cut's first best start up (the bin errors are Monge:
+    the optimal number of bins of levels ``0..c - 1`` does not decrease with
+    ``c``, so ``F[b'] - F[b]`` does not decrease with the price for
+    ``b < b'``). Blocks whose rows all have their bounded starts before the
+    block need neither the candidates inside it nor those past the bound;
+    with both bounds and few starts between them, each row tries only its
+    own.
+    """
     p0 = sums[0]
     n_levels = p0.size - 1
     best = np.empty(n_levels + 1)  # F
     best[0] = 0.0
     start = np.zeros(n_levels + 1, dtype=np.intp)
+    if lower is not None:
+        # The least bound of each cut and all later ones: a bound of blocks.
+        lower = np.minimum.accumulate(lower[::-1])[::-1]
+    if upper is not None:
+        upper = np.maximum.accumulate(upper)
+        if n_levels * (n_levels + 1) // 2 - np.sum(upper) < _BOUNDED_GAP * n_levels:
+            upper = None  # short bins: blocks before the bounds would be short
+    # Each row's own candidates only when they are few.
+    narrow = (
+        lower is not None
+        and upper is not None
+        and np.sum(upper - lower) <= _BOUNDED_WIDTH * n_levels
+    )
     first, low, rows = 1, 0, _BLOCK_MIN
     while first <= n_levels:
         stop = min(n_levels + 1, first + rows)
         size = stop - first
+        if lower is not None:
+            low = max(low, int(lower[first]))
+        if narrow and upper[first] < first:
+            # Bounds either side: each row's own candidates, for the rows
+            # whose candidates all precede the block, up to _BLOCK_PAIRS
+            # pairs.
+            end = first + int(np.searchsorted(upper[first : first + _BLOCK_MAX], first))
+            lo = np.maximum(lower[first:end], low)
+            hi = np.maximum(upper[first:end], lo)
+            fit = int(np.searchsorted(np.cumsum(hi - lo + 1), _BLOCK_PAIRS, side="right"))
+            if fit == end - first or fit >= _BLOCK_MIN:
+                cuts = np.arange(first, first + fit)
+                block, arg = _segment_minima(sums, best, cuts, lo[:fit], hi[:fit])
+                block += penalty
+                best[first : first + fit] = block
+                start[first : first + fit] = arg
+                low = int(arg[-1])
+                first += fit
+                continue
+        if upper is not None and upper[stop - 1] < first:
+            # Every row's best start lies in low..top, before the block.
+            top = max(low, int(upper[stop - 1]))
+            if size * (top + 1 - low) <= _BLOCK_PAIRS:
+                cost = _bin_errors(sums, first, stop, low, top + 1)
+                cost += best[low : top + 1]
+                arg = np.argmin(cost, axis=1)
+                block = cost[np.arange(size), arg]
+                arg += low
+            else:
+                cuts = np.arange(first, stop)
+                block, arg = _monotone_minima(sums, best, cuts, low, top)
+            block += penalty
+            best[first:stop] = block
+            start[first:stop] = arg
+            low = int(arg[-1])
+            rows = min(_BLOCK_MAX, max(_BLOCK_MIN, (stop - 1 - low) // 2))
+            first = stop
+            continue
         # Candidates before the block.
         inside = None
         if size * (first - low) <= _BLOCK_PAIRS:
@@ -430,7 +511,7 @@ def penalized_bin_starts(sums, penalty):
     cuts = [n_levels]
     while cuts[-1] > 0:
         cuts.append(int(start[cuts[-1]]))
-    return np.array(cuts[-1:0:-1], dtype=np.intp)
+    return np.array(cuts[-1:0:-1], dtype=np.intp), start
 
 
 def _row_minimum(sums, best, cut, low, high):
@@ -469,7 +550,6 @@ def _monotone_minima(sums, base, ends, low, high, lower=None):
     and ``[m + 1, b]`` the candidates ``j*..hi``, all ranges at once with
     flat arrays and a segmented minimum.
     """
-    p0, p1, p2 = sums
     n_rows = ends.size
     lowest = np.empty(n_rows)
     arg = np.empty(n_rows, dtype=np.intp)
@@ -481,25 +561,7 @@ def _monotone_minima(sums, base, ends, low, high, lower=None):
         start = lo if lower is None else np.maximum(lo, lower[mid])
         start = np.minimum(start, end - 1)
         stop = np.maximum(np.minimum(hi, end - 1), start)
-        lengths = stop - start + 1
-        offsets = np.cumsum(lengths)
-        total = int(offsets[-1])
-        offsets -= lengths
-        # Flattened (row, candidate) pairs, segment by segment.
-        j = np.repeat(start - offsets, lengths)
-        j += np.arange(total)
-        c = np.repeat(end, lengths)
-        w = p0[c] - p0[j]
-        s1 = p1[c] - p1[j]
-        cost = p2[c] - p2[j]
-        s1 *= s1
-        s1 /= w
-        cost -= s1
-        cost += base[j]
-        minima = np.minimum.reduceat(cost, offsets)
-        # The first candidate reaching each segment's minimum.
-        hits = np.flatnonzero(cost == np.repeat(minima, lengths))
-        chosen = j[hits[np.searchsorted(hits, offsets)]]
+        minima, chosen = _segment_minima(sums, base, end, start, stop)
         lowest[mid] = minima
         arg[mid] = chosen
         left, right = mid > a, mid < b
@@ -512,6 +574,33 @@ def _monotone_minima(sums, base, ends, low, high, lower=None):
             np.concatenate((chosen[left], hi[right])),
         )
     return lowest, arg
+
+
+def _segment_minima(sums, base, ends, start, stop):
+    """Least ``base[j] + SSE(j, end - 1)`` over ``j`` in ``start..stop``, row by row.
+
+    Returns the least values and, for each row, the first ``j`` reaching it.
+    """
+    p0, p1, p2 = sums
+    lengths = stop - start + 1
+    offsets = np.cumsum(lengths)
+    total = int(offsets[-1])
+    offsets -= lengths
+    # Flattened (row, candidate) pairs, segment by segment.
+    j = np.repeat(start - offsets, lengths)
+    j += np.arange(total)
+    c = np.repeat(ends, lengths)
+    w = p0[c] - p0[j]
+    s1 = p1[c] - p1[j]
+    cost = p2[c] - p2[j]
+    s1 *= s1
+    s1 /= w
+    cost -= s1
+    cost += base[j]
+    minima = np.minimum.reduceat(cost, offsets)
+    # The first candidate reaching each segment's minimum.
+    hits = np.flatnonzero(cost == np.repeat(minima, lengths))
+    return minima, j[hits[np.searchsorted(hits, offsets)]]
 
 
 def _partition_error(sums, starts):
@@ -584,7 +673,13 @@ def _search(sums, n_bins, penalty):
     for _ in range(_MAX_SWEEPS):
         if not penalty > 2.0**-40 * start_error:
             return None, penalty  # the error hardly falls with more bins: near ties
-        starts = penalized_bin_starts(sums, penalty)
+        # The sweeps either side bound each cut's best start.
+        starts, start = _sweep(
+            sums,
+            penalty,
+            None if fewer is None or penalty > fewer[3] else fewer[4],
+            None if more is None or penalty < more[3] else more[4],
+        )
         k = starts.size
         if k == n_bins:
             return starts, penalty
@@ -593,7 +688,7 @@ def _search(sums, n_bins, penalty):
             # At the slope of the chord, the partitions either side are as
             # good as any: the error is linear in the bins between them.
             return _splice(fewer[2], more[2], n_levels, n_bins), penalty
-        found = (k, _partition_error(sums, starts), starts, penalty)
+        found = (k, _partition_error(sums, starts), starts, penalty, start)
         if k < n_bins:
             fewer = found
         else:

@@ -187,6 +187,34 @@ def test_penalized_partition_is_optimal_for_its_number_of_bins():
             ) * (1 + RTOL)
 
 
+@pytest.mark.parametrize("narrow", [False, True])
+def test_sweeps_bounded_by_other_prices_find_the_same_partition(narrow):
+    # A cut's first best start never moves up with the price, so the sweeps
+    # at a lower and a higher price bound it: blocks before the bounds, or
+    # ("narrow") each row's own candidates between them.
+    rng = np.random.default_rng(6)
+    width, gap = (1 << 30, 0) if narrow else (-1, 0)
+    with (
+        mock.patch.object(_optimal, "_BOUNDED_WIDTH", width),
+        mock.patch.object(_optimal, "_BOUNDED_GAP", gap),
+    ):
+        for trial in range(16):
+            integer = trial % 2 == 0
+            levels, counts = random_histogram(rng, 3000, integer_counts=integer, span=9000)
+            sums = _optimal._prefix_sums(levels, counts)
+            one_bin = _optimal._partition_error(sums, np.array([0]))
+            price = one_bin * 10.0 ** rng.uniform(-7, -3)
+            factor = 1.0 + rng.uniform(0.001, 0.3)
+            _, high = _optimal._sweep(sums, price / factor)  # more bins
+            starts, start = _optimal._sweep(sums, price)
+            _, low = _optimal._sweep(sums, price * factor)  # fewer bins
+            assert np.all(low <= start), trial
+            assert np.all(start <= high), trial
+            for bounds in ((low, high), (None, high), (low, None)):
+                bounded, _ = _optimal._sweep(sums, price, *bounds)
+                np.testing.assert_array_equal(bounded, starts)
+
+
 def test_splices_where_the_error_is_linear_in_the_bins():
     # Equally spaced, equally weighted levels: between n_levels / m and
     # n_levels / (m + 1) bins, the optimum mixes bins of m and m + 1 levels,
