@@ -52,14 +52,20 @@ _DENSE_LEVELS_MAX = 768
 # From this many bins, where the dense table is not used, the bins are
 # searched by Lagrangian relaxation: a sweep costs about 1 us a level (40 ms
 # on 49,410 levels, 2 cores), a layer about 0.2 us a level, and the search
-# takes a few sweeps after a search on every eighth level, those after the
-# first bounded by the sweeps either side (256 bins on 49,410 levels: 66,
+# takes a few sweeps after a search on every eighth level (itself started
+# on every 64th, while there are 64 levels a bin), those after the first
+# bounded by the sweeps either side (256 bins on 49,410 levels: 66,
 # then 27 and 9 ms). Measured (ms, layers / search) on 4051 levels (the
 # 16-bit camera's top 12 bits): 8 bins 6 / 6, 16 bins 14 / 8, 64 bins
 # 54 / 8, 256 bins 195 / 29, 1000 bins 626 / 69; on 49,410 levels: 4 bins
 # 31 / 25, 8 bins 78 / 40, 16 bins 171 / 59, 64 bins 630 / 66, 256 bins
 # 2373 / 142, 1000 bins 8078 / 135.
 _PENALIZED_BINS = 8
+# From half as many bins on this many levels, where a layer costs more than
+# the search's sweeps (ms on 49,410 levels, layers / search: 3 bins 16 / 23,
+# 4 bins 32 / 24, 6 bins 59 / 26; on 4051 levels, 4 bins 2.2 / 4.2, 6 bins
+# 4.2 / 5.0).
+_MANY_LEVELS = 16384
 _MAX_SWEEPS = 12
 # Rows of a block of the sweep: half the last bin's levels, within these
 # bounds (long blocks spare the scans of the candidates before each block,
@@ -116,7 +122,8 @@ def optimal_bin_edges(levels, counts, n_bins):
 
     Notes
     -----
-    From 8 bins on more than 768 levels, the partition is searched by
+    From 8 bins on more than 768 levels (4 bins from 16384 levels), the
+    partition is searched by
     Lagrangian relaxation: a few sweeps of ``O(n_levels)`` blocks each, about
     0.14 s for 256 or 1000 bins on 49,410 levels, and memory
     ``O(n_levels)``. Else, and as a fallback, the layers are filled: time
@@ -195,7 +202,8 @@ def optimal_bin_starts(levels, counts, n_bins):
     if n_bins == 1:
         return np.zeros(1, dtype=np.intp)
     sums = _prefix_sums(levels, counts)
-    if n_bins >= _PENALIZED_BINS and not _use_dense(n_levels, n_bins):
+    penalized_bins = _PENALIZED_BINS // (2 if n_levels >= _MANY_LEVELS else 1)
+    if n_bins >= penalized_bins and not _use_dense(n_levels, n_bins):
         starts = _searched_bin_starts(sums, n_bins)
         if starts is not None:
             return starts
@@ -636,19 +644,28 @@ def _splice(fewer, more, n_levels, n_bins):
 def _searched_bin_starts(sums, n_bins):
     """The optimal ``n_bins`` bin starts by searching the price of a bin.
 
-    The price is first searched on the levels taken ``step`` at a time (bins
-    may then only start at every ``step``-th level), in sweeps ``step`` times
-    cheaper, and its price starts the search on every level. Returns None
-    when the search does not settle in ``_MAX_SWEEPS`` sweeps.
+    The search on every level starts from the price :func:`_coarse_price`
+    finds. Returns None when it does not settle in ``_MAX_SWEEPS`` sweeps.
+    """
+    starts, _ = _search(sums, n_bins, _coarse_price(sums, n_bins))
+    return starts
+
+
+def _coarse_price(sums, n_bins):
+    """A first price per bin, searched on the levels taken ``step`` at a time.
+
+    Bins may then only start at every ``step``-th level, and sweeps cost
+    ``step`` times less; that search starts in turn from a price found on
+    coarser levels, while there are at least 64 levels a bin. None when
+    there are fewer than 16 levels a bin.
     """
     n_levels = sums.shape[1] - 1
     step = min(8, n_levels // (8 * n_bins))
-    penalty = None
-    if step >= 2:
-        coarse = sums[:, np.r_[0:n_levels:step, n_levels]]
-        _, penalty = _search(coarse, n_bins, None)
-    starts, _ = _search(sums, n_bins, penalty)
-    return starts
+    if step < 2:
+        return None
+    coarse = sums[:, np.r_[0:n_levels:step, n_levels]]
+    _, penalty = _search(coarse, n_bins, _coarse_price(coarse, n_bins))
+    return penalty
 
 
 def _search(sums, n_bins, penalty):
