@@ -53,7 +53,7 @@ _DENSE_LEVELS_MAX = 768
 # searched by Lagrangian relaxation: a sweep costs about 1 us a level (40 ms
 # on 49,410 levels, 2 cores), a layer about 0.2 us a level, and the search
 # takes a few sweeps after a search on every eighth level (itself started
-# on every 64th, while there are 64 levels a bin), those after the first
+# on coarser levels, while they hold 16 a bin), those after the first
 # bounded by the sweeps either side (256 bins on 49,410 levels: 66,
 # then 27 and 9 ms). Measured (ms, layers / search) on 4051 levels (the
 # 16-bit camera's top 12 bits): 8 bins 6 / 6, 16 bins 14 / 8, 64 bins
@@ -656,8 +656,8 @@ def _coarse_price(sums, n_bins):
 
     Bins may then only start at every ``step``-th level, and sweeps cost
     ``step`` times less; that search starts in turn from a price found on
-    coarser levels, while there are at least 64 levels a bin. None when
-    there are fewer than 16 levels a bin.
+    coarser levels, and so on while there are at least 16 levels a bin.
+    None below that.
     """
     n_levels = sums.shape[1] - 1
     step = min(8, n_levels // (8 * n_bins))
