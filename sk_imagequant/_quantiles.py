@@ -53,7 +53,12 @@ def quantile_bin_edges(levels, counts, n_bins):
     # Between two ranks the upper value is taken, and their average on a
     # whole rank: numpy's lerp with weight 1 or 0.5, written out.
     whole = virtual == np.floor(virtual)
-    ends = np.cumsum(counts)
-    lower = levels[np.searchsorted(ends, previous, side="right")]
-    upper = levels[np.searchsorted(ends, following, side="right")]
+    if counts.size == n_pixels:
+        # A pixel a level (floats that share no value): ranks are indices.
+        lower = levels[previous.astype(np.intp)]
+        upper = levels[following.astype(np.intp)]
+    else:
+        ends = np.cumsum(counts)
+        lower = levels[np.searchsorted(ends, previous, side="right")]
+        upper = levels[np.searchsorted(ends, following, side="right")]
     return np.where(whole, upper - (upper - lower) * 0.5, upper)

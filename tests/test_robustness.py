@@ -475,6 +475,35 @@ def test_quantile_edges_equal_kbins_on_every_pixel(image, n_bins):
     )
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    values=hnp.arrays(
+        np.float64,
+        st.integers(2, 300),
+        elements=st.floats(-1e6, 1e6, allow_nan=False),
+        unique=True,
+    ),
+    n_bins=st.integers(2, 40),
+)
+def test_quantile_edges_equal_kbins_on_floats_that_share_no_value(values, n_bins):
+    # A pixel a level: the ranks are read as indices, without the counts.
+    # (Within 1e-8 of the largest value, the last edge stays that value.)
+    assume(np.sort(values)[-1] - np.sort(values)[-2] > 1e-6)
+    column = values[:, np.newaxis]
+    quantizer = _quiet(ImageQuantizer(n_bins, strategy="quantile").fit, column)
+    reference = _kbins(n_bins, "quantile", column)
+    assert_array_equal(quantizer.bin_edges_[0], reference.bin_edges_[0])
+
+
+def test_quantile_keeps_the_largest_value_as_last_edge_where_kbins_drops_it():
+    column = np.array([[0.0], [1.0], [2.0], [3.0], [3.0 + 1e-10]])
+    quantizer = _quiet(ImageQuantizer(4, strategy="quantile").fit, column)
+    reference = _kbins(4, "quantile", column)
+    assert_array_equal(quantizer.bin_edges_[0], [0.0, 1.0, 2.0, 3.0 + 1e-10])
+    assert_array_equal(reference.bin_edges_[0], [0.0, 1.0, 2.0, 3.0])
+    assert_array_equal(quantizer.transform(column).ravel(), [0, 1, 2, 2, 2])
+
+
 def test_quantile_at_1000_bins_on_camera_equals_kbins():
     data = pytest.importorskip("skimage.data")
     camera = data.camera()
