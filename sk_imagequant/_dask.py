@@ -488,7 +488,7 @@ def fit(estimator, X, sample_weight=None):
         histograms.append(histogram)
     exact = exact and max(levels.size for levels, _ in histograms) <= MAX_HISTOGRAM_LEVELS
     estimator._histograms = histograms if exact else None
-    return estimator._fit_histograms(histograms)
+    return estimator._fit_histograms(histograms, weighted=sample_weight is not None)
 
 
 def partial_fit(estimator, X, sample_weight=None):
@@ -507,7 +507,9 @@ def partial_fit(estimator, X, sample_weight=None):
     spec = _spec(estimator, X, channel_axis, cap="levels", minmax=X.dtype.kind == "f")
     summary = _summarise(X, sample_weight, spec)
     _check_magnitude(summary, X.dtype)
-    return estimator._add_histograms(summary["hist"], X.dtype)
+    return estimator._add_histograms(
+        summary["hist"], X.dtype, weighted=sample_weight is not None
+    )
 
 
 def score(estimator, X):

@@ -126,7 +126,9 @@ def edges_from_centres(centres, low, high):
 CERTAIN_SLACK = 2.0**-30
 
 
-def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=3000):
+def lloyd_pixels(
+    levels, counts, centres, max_iter=300, max_runs=128, max_steps=3000, tol=None
+):
     """scikit-learn's Lloyd k-means on every pixel, replayed on the histogram.
 
     The iterations of ``sklearn.cluster.KMeans(init=centres, n_init=1)`` fitted
@@ -135,7 +137,10 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
     pixel's old cluster with one pixel less (fitted on the weighted levels,
     ``KMeans`` would move a whole level). Levels (nearly) halfway between two
     centres go where ``KMeans``' rounding sends them (see
-    :func:`_kmeans_rounding`). Runs until no level changes cluster.
+    :func:`_kmeans_rounding`). Runs until no level changes cluster, or, given
+    ``tol``, until ``KMeans`` certainly stops at its tolerance: further
+    steps only lower the error, and are left to :func:`refine_kmeans`, whose
+    steps cost less.
 
     Where ``KMeans`` could go more than one way, every way is followed, as a
     run of its own: a level within rounding reach of a midpoint
@@ -157,6 +162,13 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
         A bound on the runs followed.
     max_steps : int
         A bound on the steps of all runs together.
+    tol : float or None
+        ``KMeans``' tolerance on the pixels: ``1e-4`` times their variance.
+        A run ends at a step (without relocation) whose centres moved, in
+        sum of squares, below it even with every centre off by its rounding
+        slack, where ``KMeans`` stops at the latest. None (the pixels'
+        variance unknown, as with sample weights): runs go on until no level
+        changes cluster.
 
     Returns
     -------
@@ -229,7 +241,8 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
             bounds = np.concatenate(([0], starts, [levels.size]))
             weight, offset = _bin_sums(prefix, bounds)
             sums = [(weight, offset)]
-            if not weight.all():
+            moved = not weight.all()
+            if moved:
                 empty = np.flatnonzero(weight == 0)
                 ways, every = _relocations(levels, counts, centres, bounds, empty.size)
                 certain = certain and every and whole
@@ -245,13 +258,37 @@ def lloyd_pixels(levels, counts, centres, max_iter=300, max_runs=128, max_steps=
                     way for way in ways if not any(np.array_equal(way, o) for o in options)
                 ]
             starts = None
+            stopped = [
+                tol is not None
+                and not moved
+                and _within_tolerance(centres, way, tol, slack)
+                for way in options
+            ]
             centres = options[0]
             if len(runs) + len(pending) + len(options) > max_runs:
                 certain = False
             elif certain:
-                for option in options[1:]:
-                    follow((option, bounds, None, left))
+                for option, stop in zip(options[1:], stopped[1:], strict=True):
+                    if stop:
+                        runs.append(option)
+                    else:
+                        follow((option, bounds, None, left))
+            if stopped[0]:
+                runs.append(centres)
+                break
     return runs, certain
+
+
+def _within_tolerance(old, new, tol, slack):
+    """Whether ``KMeans`` certainly stops after its centres moved from ``old`` to ``new``.
+
+    It stops when the sum of the squared shifts is at most ``tol``; each of
+    its centres may differ from the replay's by rounding (``slack`` and
+    :data:`CERTAIN_SLACK` of its magnitude), and its tolerance too.
+    """
+    reach = slack + CERTAIN_SLACK * np.maximum(np.abs(old), np.abs(new))
+    shift = np.abs(new - old) + 2.0 * reach
+    return float(np.sum(shift * shift)) <= tol * (1.0 - 1e-9)
 
 
 def _centres(levels, mean, weight, offset):

@@ -42,6 +42,9 @@ MAX_MAGNITUDE = 1e100
 
 _CODE_DTYPES = (np.uint8, np.uint16, np.float32, np.float64)
 
+# KMeans' default tolerance, relative to the variance of the data.
+KMEANS_TOL = 1e-4
+
 # Runs of the k-means replay followed on floats with more distinct values
 # than a histogram holds, some closer than 1e-8 (measured only, no fallback).
 _DISTINCT_RUNS = 8
@@ -261,7 +264,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             exact and max(levels.size for levels, _ in histograms) <= MAX_HISTOGRAM_LEVELS
         )
         self._histograms = histograms if exact else None
-        return self._fit_histograms(histograms)
+        return self._fit_histograms(histograms, weighted=sample_weight is not None)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -328,7 +331,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             else value_counts(values, weights)
             for values, weights in channels
         ]
-        return self._add_histograms(histograms, X.dtype)
+        return self._add_histograms(histograms, X.dtype, weighted=sample_weight is not None)
 
     def transform(self, X):
         """Replace each value by the code of its bin.
@@ -586,13 +589,16 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"fitted with {len(seen)}."
             )
 
-    def _add_histograms(self, histograms, dtype):
+    def _add_histograms(self, histograms, dtype, *, weighted):
         """partial_fit: add each channel's histogram to those seen so far.
 
         A channel's histogram may also be an object with an ``n_levels``
         attribute: levels counted, too many to keep (the dask path).
+        ``weighted``: whether this call had sample weights.
         """
         seen = getattr(self, "_histograms", None)
+        if seen is not None:
+            weighted = weighted or self._weighted
         merged = []
         for channel, histogram in enumerate(histograms):
             n_levels = getattr(histogram, "n_levels", None)
@@ -611,19 +617,21 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 )
             merged.append(histogram)
         self._histograms = merged
-        return self._fit_histograms(merged, when_needed=True)
+        return self._fit_histograms(merged, when_needed=True, weighted=weighted)
 
-    def _fit_histograms(self, histograms, *, when_needed=False):
+    def _fit_histograms(self, histograms, *, when_needed=False, weighted=False):
         """Fit the bins of each channel on its ``(levels, counts)``.
 
         The bins depend on nothing else: whole sample weights act as repeated
-        pixels. ``when_needed``: the bins are fitted when first read
-        (partial_fit).
+        pixels (``weighted``: there were weights, which only ``kmeans``'
+        replay of ``KMeans`` needs to know). ``when_needed``: the bins are
+        fitted when first read (partial_fit).
         The parameters that shape the output are fixed here, as in any fit.
         """
         self._check_code_dtype()
         self._fitted_codes_dtype = self._param_codes_dtype()
         self._fitted_channel_axis = self.channel_axis
+        self._weighted = weighted
         self._pending_histograms = histograms
         for name in ("_bin_edges", "_bin_centers", "_n_bins"):
             self.__dict__.pop(name, None)
@@ -760,11 +768,18 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
+        # KMeans' tolerance, where the counts are the pixels (no weights):
+        # runs end where it stops, and are finished by refine_kmeans.
+        tol = None
+        if not self._weighted:
+            mean = np.sum(counts * levels) / np.sum(counts)
+            tol = KMEANS_TOL * float(np.sum(counts * (levels - mean) ** 2) / np.sum(counts))
         runs, certain = lloyd_pixels(
             levels,
             counts,
             0.5 * (uniform[1:] + uniform[:-1]),
             max_runs=_DISTINCT_RUNS if distinct else 128,
+            tol=tol,
         )
         candidates = []
         for i, centres in enumerate(runs):

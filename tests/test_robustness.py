@@ -443,6 +443,52 @@ def test_kmeans_error_is_at_most_kbins_on_decimal_floats(column, n_bins):
     assert ours <= theirs * (1 + 1e-12) + 1e-15
 
 
+@pytest.mark.parametrize("n_bins", [5, 8, 12])
+def test_replay_ends_where_kmeans_stops_at_its_tolerance(n_bins):
+    # KMeans stops when its centres move less than 1e-4 times the pixels'
+    # variance; given that tolerance, the replay stops there too (its later
+    # steps are left to refine_kmeans), on KMeans' very centres.
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(0)
+    pixels = np.round(rng.gamma(2.0, 3000.0, 20000)).clip(0, 65535).astype(np.uint16)
+    levels, counts = level_counts(pixels)
+    uniform = np.linspace(levels[0], levels[-1], n_bins + 1)
+    start = 0.5 * (uniform[1:] + uniform[:-1])
+    kmeans = KMeans(n_bins, init=start[:, np.newaxis], n_init=1)
+    kmeans.fit(pixels.astype(np.float64)[:, np.newaxis])
+    mean = np.sum(counts * levels) / counts.sum()
+    tol = 1e-4 * np.sum(counts * (levels - mean) ** 2) / counts.sum()
+    runs, certain = lloyd_pixels(levels, counts, start, tol=tol)
+    assert certain
+    assert kmeans.n_iter_ > 10  # stopped at its tolerance, long before convergence
+    np.testing.assert_allclose(runs[0], np.sort(kmeans.cluster_centers_[:, 0]), rtol=1e-12)
+    converged, _ = lloyd_pixels(levels, counts, start)
+    assert np.max(np.abs(converged[0] - runs[0])) > 100
+
+
+def test_weighted_fits_replay_without_kmeans_tolerance(monkeypatch):
+    # KMeans' tolerance is 1e-4 times the variance of its rows, which sample
+    # weights (taken as repeated pixels here) change: unknown, not used.
+    from sk_imagequant import _quantizer
+
+    tolerances = []
+
+    def replay(*args, **kwargs):
+        tolerances.append(kwargs["tol"])
+        return lloyd_pixels(*args, **kwargs)
+
+    monkeypatch.setattr(_quantizer, "lloyd_pixels", replay)
+    image = np.arange(60, dtype=np.uint8).reshape(6, 10) ** 2 % 97
+    ImageQuantizer(4, strategy="kmeans").fit(image)
+    ImageQuantizer(4, strategy="kmeans").fit(image, sample_weight=np.arange(1, 7))
+    streamed = ImageQuantizer(4, strategy="kmeans").partial_fit(image[:3])
+    streamed.partial_fit(image[3:], sample_weight=np.ones(3))
+    assert streamed.n_bins_[0] == 4  # the bins are fitted when first read
+    assert tolerances[0] > 0
+    assert tolerances[1:] == [None, None]
+
+
 # 9. quantile: the edges of the fit on every pixel, bit for bit -----------------------
 
 
