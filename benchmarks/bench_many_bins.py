@@ -2,14 +2,18 @@
 
 At 1000 bins (``--n-bins``) on an 8-bit image (scikit-image's camera,
 512 x 512), a 16-bit one (the camera spread over 16 bits with a little noise:
-about 60,000 distinct levels) and two float ones (the first 29 faces of
+49,410 distinct levels) and two float ones (the first 29 faces of
 scikit-image's ``lfw_subset``; the camera over [0, 1] plus Gaussian noise,
 every value distinct), prints the fit time of each strategy, the
 time of ``KBinsDiscretizer(encode="ordinal", subsample=None)`` fitted on
 every pixel (its k-means for 'optimal', which it lacks), their ratio
 (greater than 1: ours is faster) and the squared error of each, decoded to
 the bins' means. Run: ``python benchmarks/bench_many_bins.py``; ``--quick``
-runs on an eighth of each image; ``--n-bins 8 64 256`` prints a table for
+runs on an eighth of each image; ``--ratios --n-bins 2 8 64 256 1000``
+prints one table of the time ratios only, best of 3 fits each;
+and, where ``ckwrap`` is installed (the ``bench`` extra), a row for
+Ckmeans.1d.dp's C++ on the weighted levels, one run, against the same
+k-means time; ``--n-bins 8 64 256`` prints a table for
 each number of bins; ``--image uint16`` keeps the images whose name holds it.
 """
 
@@ -23,6 +27,14 @@ from sklearn.preprocessing import KBinsDiscretizer
 from sk_imagequant import ImageQuantizer
 from sk_imagequant._histogram import value_counts
 from sk_imagequant._kmeans import squared_error
+
+try:
+    import ckwrap
+except ImportError:  # a benchmark-only reference (LGPL)
+    ckwrap = None
+
+# ckwrap's time grows as bins x levels: beyond this product it is not run.
+CKWRAP_WORK = 1e8
 
 
 def images(quick):
@@ -58,12 +70,68 @@ def main(argv=None):
     parser.add_argument("--n-bins", type=int, nargs="+", default=[1000])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--image", default="", help="keep the images whose name holds it")
+    parser.add_argument(
+        "--ratios",
+        action="store_true",
+        help="one table of time ratios (best of 3 fits each), a column per n_bins",
+    )
     args = parser.parse_args(argv)
     found = {
         name: image for name, image in images(args.quick).items() if args.image in name
     }
+    if args.ratios:
+        ratios(found, args.n_bins)
+        return
     for n_bins in args.n_bins:
         table(found, n_bins)
+
+
+def ratios(found, bins, repeat=3):
+    """KBinsDiscretizer's fit time / ours, best of ``repeat`` fits each."""
+    print(
+        "\nKBinsDiscretizer's fit time / ours (best of 3 each; its k-means for "
+        "'optimal'); above 1: ours is faster"
+    )
+    print("| image | levels | strategy | " + " | ".join(f"{n} bins" for n in bins) + " |")
+    print("| --- | ---: | --- |" + " ---: |" * len(bins))
+    for name, image in found.items():
+        column = image.reshape(-1, 1).astype(np.float64)
+        levels, counts = value_counts(column.ravel())
+        n_levels = levels.size
+        rows = {strategy: [] for strategy in ("quantile", "kmeans", "optimal")}
+        exact_cpp = []  # Ckmeans.1d.dp's C++ on the weighted levels, one run
+        for n_bins in bins:
+            theirs = {}
+            for strategy in ("quantile", "kmeans"):
+                reference = KBinsDiscretizer(
+                    n_bins,
+                    encode="ordinal",
+                    strategy=strategy,
+                    quantile_method="averaged_inverted_cdf",
+                    subsample=None,
+                )
+                theirs[strategy] = best_of(repeat, reference.fit, column)
+            theirs["optimal"] = theirs["kmeans"]
+            for strategy, row in rows.items():
+                quantizer = ImageQuantizer(n_bins, strategy=strategy, subsample=None)
+                row.append(theirs[strategy] / best_of(repeat, quantizer.fit, image))
+            if ckwrap is None or n_bins >= n_levels or n_bins * n_levels > CKWRAP_WORK:
+                exact_cpp.append(None)
+            else:
+                run = best_of(1, ckwrap.ckmeans, levels, n_bins, counts)
+                exact_cpp.append(theirs["kmeans"] / run)
+        for strategy, row in rows.items():
+            cells = " | ".join(f"{ratio:.1f}" for ratio in row)
+            print(f"| {name} | {n_levels} | {strategy} | {cells} |")
+        if any(ratio is not None for ratio in exact_cpp):
+            cells = " | ".join("-" if r is None else f"{r:.1f}" for r in exact_cpp)
+            print(f"| {name} | {n_levels} | ckwrap (C++ optimal) | {cells} |")
+
+
+def best_of(repeat, function, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # merged bins, convergence
+        return min(seconds(function, *args) for _ in range(repeat))
 
 
 def table(found, n_bins):

@@ -286,9 +286,11 @@ def _within_tolerance(old, new, tol, slack):
     its centres may differ from the replay's by rounding (``slack`` and
     :data:`CERTAIN_SLACK` of its magnitude), and its tolerance too.
     """
-    reach = slack + CERTAIN_SLACK * np.maximum(np.abs(old), np.abs(new))
-    shift = np.abs(new - old) + 2.0 * reach
-    return float(np.sum(shift * shift)) <= tol * (1.0 - 1e-9)
+    shift = np.abs(new - old)
+    if float(np.dot(shift, shift)) > tol:
+        return False  # most steps: no need for the reach
+    shift += 2.0 * (slack + CERTAIN_SLACK * np.maximum(np.abs(old), np.abs(new)))
+    return float(np.dot(shift, shift)) <= tol * (1.0 - 1e-9)
 
 
 def _centres(levels, mean, weight, offset):

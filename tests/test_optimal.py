@@ -11,7 +11,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sk_imagequant import _optimal
@@ -487,7 +487,12 @@ def histograms(draw, max_levels=9):
             )
         )
         counts = draw(st.lists(st.floats(1e-3, 1e3), min_size=n_levels, max_size=n_levels))
-    return np.sort(np.array(levels, dtype=np.float64)), np.array(counts, dtype=np.float64)
+    levels = np.sort(np.array(levels, dtype=np.float64))
+    # Neighbours with a float strictly between them, as the layout checks
+    # (adjacent floats: test_extreme_magnitudes_keep_the_layout).
+    middle = 0.5 * (levels[1:] + levels[:-1])
+    assume(np.all((middle > levels[:-1]) & (middle < levels[1:])))
+    return levels, np.array(counts, dtype=np.float64)
 
 
 @settings(max_examples=50, deadline=None)
