@@ -57,3 +57,16 @@ def test_distinct_float_sweep_finds_kmeans_no_worse(capsys, monkeypatch):
     out = _run("sweep_kbins.py", ["--distinct", "3"], capsys, monkeypatch)
     assert out.startswith("distinct floats, k-means: 0 of "), out
     assert not out.startswith("distinct floats, k-means: 0 of 0 "), out
+
+
+def test_many_bins_ratios_table_has_a_row_per_strategy(capsys, monkeypatch):
+    out = _run(
+        "bench_many_bins.py",
+        ["--ratios", "--quick", "--n-bins", "2", "8", "--image", "uint8"],
+        capsys,
+        monkeypatch,
+    )
+    rows = [line for line in out.splitlines() if line.startswith("| uint8 camera |")]
+    strategies = [row.split(" | ")[2] for row in rows]
+    assert strategies[:3] == ["quantile", "kmeans", "optimal"]
+    assert all(len(row.split(" | ")) == 5 for row in rows)
