@@ -440,15 +440,7 @@ def _sweep(sums, penalty, lower=None, upper=None):
         if upper is not None and upper[stop - 1] < first:
             # Every row's best start lies in low..top, before the block.
             top = max(low, int(upper[stop - 1]))
-            if size * (top + 1 - low) <= _BLOCK_PAIRS:
-                cost = _bin_errors(sums, first, stop, low, top + 1)
-                cost += best[low : top + 1]
-                arg = np.argmin(cost, axis=1)
-                block = cost[np.arange(size), arg]
-                arg += low
-            else:
-                cuts = np.arange(first, stop)
-                block, arg = _monotone_minima(sums, best, cuts, low, top)
+            block, arg = _block_minima(sums, best, first, stop, low, top)
             block += penalty
             best[first:stop] = block
             start[first:stop] = arg
@@ -472,15 +464,7 @@ def _sweep(sums, penalty, lower=None, upper=None):
             # and last rows.
             _, a_first = _row_minimum(sums, best, first, low, first - 1)
             _, a_last = _row_minimum(sums, best, stop - 1, a_first, first - 1)
-            if size * (a_last - a_first + 1) <= _BLOCK_PAIRS:
-                cost = _bin_errors(sums, first, stop, a_first, a_last + 1)
-                cost += best[a_first : a_last + 1]
-                arg = np.argmin(cost, axis=1)
-                block = cost[np.arange(size), arg]
-                arg += a_first
-            else:
-                cuts = np.arange(first, stop)
-                block, arg = _monotone_minima(sums, best, cuts, a_first, first - 1)
+            block, arg = _block_minima(sums, best, first, stop, a_first, a_last)
         block += penalty
         # Candidates inside: a bin from first + q on costs at least
         # F[first] + penalty, so only rows above that can gain.
@@ -520,6 +504,22 @@ def _sweep(sums, penalty, lower=None, upper=None):
     while cuts[-1] > 0:
         cuts.append(int(start[cuts[-1]]))
     return np.array(cuts[-1:0:-1], dtype=np.intp), start
+
+
+def _block_minima(sums, best, first, stop, low, high):
+    """Least ``best[b] + SSE(b, c - 1)`` over ``b`` in ``low..high``, for the cuts ``c``
+    in ``first..stop - 1`` (``high < first``); the first best ``b`` of each.
+
+    All pairs at once up to ``_BLOCK_PAIRS`` of them, by divide and conquer
+    beyond (the best ``b`` never decreases along the cuts).
+    """
+    size = stop - first
+    if size * (high + 1 - low) <= _BLOCK_PAIRS:
+        cost = _bin_errors(sums, first, stop, low, high + 1)
+        cost += best[low : high + 1]
+        arg = np.argmin(cost, axis=1)
+        return cost[np.arange(size), arg], arg + low
+    return _monotone_minima(sums, best, np.arange(first, stop), low, high)
 
 
 def _row_minimum(sums, best, cut, low, high):
