@@ -71,10 +71,11 @@ _MAX_SWEEPS = 12
 # bounds (long blocks spare the scans of the candidates before each block,
 # short ones the relaxation inside); a block's candidates before it are
 # tried all at once up to this many (row, candidate) pairs, by divide and
-# conquer beyond. Sweep times (ms) on 49,410 levels at about 8, 64, 256 and
-# 1000 bins: 21, 53, 71, 53 (41, 44, 83, 70 with two bins' worth of rows,
-# at most 128); on 262,144 distinct floats: 343, 179, 230, 351 (805, 313,
-# 269, 321).
+# conquer beyond, between the best starts of its first and last rows. Sweep
+# times (ms) on 49,410 levels at about 8, 64, 256 and 1000 bins: 15, 43, 65,
+# 48; on 262,144 distinct floats: 82, 94, 174, 297 (an earlier version, with
+# two bins' worth of rows, at most 128: 41, 44, 83, 70 and 805, 313, 269,
+# 321).
 _BLOCK_MIN, _BLOCK_MAX = 16, 4096
 # A block ends before its first row that a bin starting inside it could
 # lower, or after this many rows, relaxed, when that row comes sooner than
