@@ -61,11 +61,13 @@ _DENSE_LEVELS_MAX = 768
 # 31 / 25, 8 bins 78 / 40, 16 bins 171 / 59, 64 bins 630 / 66, 256 bins
 # 2373 / 142, 1000 bins 8078 / 135.
 _PENALIZED_BINS = 8
-# From half as many bins on this many levels, where a layer costs more than
-# the search's sweeps (ms on 49,410 levels, layers / search: 3 bins 16 / 23,
-# 4 bins 32 / 24, 6 bins 59 / 26; on 4051 levels, 4 bins 2.2 / 4.2, 6 bins
-# 4.2 / 5.0).
-_MANY_LEVELS = 16384
+# On more levels, from fewer bins: (levels, bins as eighths of
+# _PENALIZED_BINS). A layer costs more there than the search's sweeps (ms,
+# layers / search, on 262,144 levels: 3 bins 133 / 95; 49,410: 3 bins 15 /
+# 15, 4 bins 29 / 17; 32,768: 3 bins 10 / 10, 4 bins 19 / 12; 10,300: 4
+# bins 4.6 / 5.8, 5 bins 6.8 / 6.6; 5029: 6 bins 5.0 / 5.8, 8 bins 7.3 /
+# 7.0; 4051: 6 bins 4.1 / 4.6, 8 bins 6.1 / 5.1).
+_FEWER_BINS_FROM = ((32768, 3), (16384, 4), (8192, 5))
 _MAX_SWEEPS = 12
 # Rows of a block of the sweep: half the last bin's levels, within these
 # bounds (long blocks spare the scans of the candidates before each block,
@@ -123,8 +125,8 @@ def optimal_bin_edges(levels, counts, n_bins):
 
     Notes
     -----
-    From 8 bins on more than 768 levels (4 bins from 16384 levels), the
-    partition is searched by
+    From 8 bins on more than 768 levels (from 5, 4 and 3 bins on 8192,
+    16384 and 32768 levels), the partition is searched by
     Lagrangian relaxation: a few sweeps of ``O(n_levels)`` blocks each, about
     0.14 s for 256 or 1000 bins on 49,410 levels, and memory
     ``O(n_levels)``. Else, and as a fallback, the layers are filled: time
@@ -203,8 +205,7 @@ def optimal_bin_starts(levels, counts, n_bins):
     if n_bins == 1:
         return np.zeros(1, dtype=np.intp)
     sums = _prefix_sums(levels, counts)
-    penalized_bins = _PENALIZED_BINS // (2 if n_levels >= _MANY_LEVELS else 1)
-    if n_bins >= penalized_bins and not _use_dense(n_levels, n_bins):
+    if n_bins >= _penalized_bins(n_levels) and not _use_dense(n_levels, n_bins):
         starts = _searched_bin_starts(sums, n_bins)
         if starts is not None:
             return starts
@@ -236,6 +237,14 @@ def optimal_bin_starts(levels, counts, n_bins):
     for k in range(n_bins - 2, 0, -1):
         starts[k] = split[k, starts[k + 1] - 1]
     return starts
+
+
+def _penalized_bins(n_levels):
+    """The fewest bins from which the price is searched rather than layers filled."""
+    for least_levels, eighths in _FEWER_BINS_FROM:
+        if n_levels >= least_levels:
+            return _PENALIZED_BINS * eighths // 8
+    return _PENALIZED_BINS
 
 
 def _edges(levels, starts):

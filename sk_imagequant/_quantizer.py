@@ -76,7 +76,7 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         - 'optimal': the partition of the grey levels into ``n_bins``
           contiguous bins with the least total squared error, each level
           weighted by its pixel count, found exactly by dynamic programming
-          (the problem Ckmeans.1d.dp solves; from 4 or 8 bins on thousands
+          (the problem Ckmeans.1d.dp solves; from 3 to 8 bins on thousands
           of levels, by searching a price per bin, Lagrangian relaxation, whose
           cost does not grow with ``n_bins``). Its edges sit halfway between
           neighbouring levels, so with ``centers='centroid'`` the
