@@ -748,24 +748,21 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         8-bit images), ``KBinsDiscretizer`` fitted on the weighted levels is
         a candidate too, finished the same way.
 
-        Floats with more distinct values than a histogram holds, nearly all
-        unique and some closer than 1e-8 (the measured-only case) follow
-        at most 8 runs and have no fallback: near-ties make the replay
-        unsure at once there, and the exact partition costs more than
-        ``KMeans``.
+        Floats nearly all unique, a few (under 1%) closer than 1e-8 (the
+        measured-only case), follow at most 8 runs and have no fallback:
+        near-ties make the replay unsure at once there, and the exact
+        partition costs more than ``KMeans``.
         """
         low, high = levels[0], levels[-1]
-        # Floats, more distinct values than a histogram holds, nearly every
-        # pixel a value of its own, some closer than 1e-8 (where the
-        # guarantee is measured only): near-ties at the midpoints make the
-        # replay unsure at most steps, and the exact partition, its
-        # fallback, costs more than KMeans' run there. A few runs are
+        # Floats, nearly every pixel a value of its own, a few (under 1%)
+        # closer than 1e-8 (where the guarantee is measured only): near-ties
+        # at the midpoints make the replay unsure, and the exact partition,
+        # its fallback, costs more than KMeans' run there. A few runs are
         # followed, and the best of them finished, without a fallback.
-        distinct = (
-            levels.size > MAX_HISTOGRAM_LEVELS
-            and 2 * levels.size > counts.sum()
-            and np.min(np.diff(levels)) < 1e-8
-        )
+        # (Many near-duplicates, as in the lfw faces, keep the fallback.)
+        gaps = np.diff(levels)
+        close = np.count_nonzero(gaps < 1e-8)
+        distinct = 2 * levels.size > counts.sum() and 0 < close < 0.01 * levels.size
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
         # KMeans' tolerance, where the counts are the pixels (no weights):

@@ -635,20 +635,44 @@ def test_value_counts_with_and_without_weights(values, weighted):
     assert levels.dtype == counts.dtype == np.float64
 
 
-@pytest.mark.parametrize("n_bins", [4, 16, 64, 300])
-def test_kmeans_on_floats_sharing_no_value_follows_few_runs_without_fallback(n_bins):
-    # Every pixel its own value, more than a histogram holds, some 1e-9
-    # apart: near-ties make the replay unsure, and the exact partition (its
-    # fallback) would cost more than KMeans. At most 8 runs are followed,
-    # neither KMeans nor the optimal partition runs, and the error stays at
-    # most KBinsDiscretizer's on the pixels (measured, not proven, here).
+def test_kmeans_on_floats_with_many_near_duplicates_keeps_the_fallback(monkeypatch):
+    # A tenth of the values 1e-12 from another (as in scikit-image's lfw
+    # faces): the replay may follow all its ways, and the exact partition
+    # backs it when unsure.
+    from sk_imagequant import _quantizer
+
+    rng = np.random.default_rng(6)
+    values = rng.normal(0.0, 1.0, 3000)
+    values = np.concatenate((values, values[:300] + 1e-12))[:, np.newaxis]
+    runs = []
+
+    def replay(*args, **kwargs):
+        runs.append(kwargs["max_runs"])
+        return lloyd_pixels(*args, **kwargs)
+
+    monkeypatch.setattr(_quantizer, "lloyd_pixels", replay)
+    ImageQuantizer(16, strategy="kmeans", subsample=None).fit(values)
+    assert runs == [128]
+
+
+@pytest.mark.parametrize(
+    ("n_bins", "n_values"), [(4, 70_000), (16, 70_000), (64, 5000), (300, 70_000)]
+)
+def test_kmeans_on_floats_sharing_no_value_follows_few_runs_without_fallback(
+    n_bins, n_values
+):
+    # Every pixel its own value, a few (under 1%) 1e-9 apart: near-ties make
+    # the replay unsure, and the exact partition (its fallback) would cost
+    # more than KMeans. At most 8 runs are followed, neither KMeans nor the
+    # optimal partition runs, and the error stays at most
+    # KBinsDiscretizer's on the pixels (measured, not proven, here).
     from unittest import mock
 
     from sk_imagequant import _quantizer
 
     rng = np.random.default_rng(5)
-    values = rng.normal(0.0, 1.0, 70_000)
-    values = np.concatenate((values, values[:50] + 1e-9))
+    values = rng.normal(0.0, 1.0, n_values)
+    values = np.concatenate((values, values[: n_values // 1000] + 1e-9))
     rng.shuffle(values)
     column = values[:, np.newaxis]
     runs = []
