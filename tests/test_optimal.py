@@ -169,13 +169,20 @@ def test_search_by_price_matches_the_layers():
         ), (trial, n_bins)
 
 
+def priced_histogram(rng, trial, n_levels, span):
+    """A random histogram (integer counts on even trials), its prefix sums and
+    the error of one bin holding it all (the scale of the prices)."""
+    levels, counts = random_histogram(
+        rng, n_levels, integer_counts=trial % 2 == 0, span=span
+    )
+    sums = _optimal._prefix_sums(levels, counts)
+    return levels, counts, sums, _optimal._partition_error(sums, np.array([0]))
+
+
 def test_penalized_partition_is_optimal_for_its_number_of_bins():
     rng = np.random.default_rng(3)
     for trial in range(12):
-        integer = trial % 2 == 0
-        levels, counts = random_histogram(rng, 1500, integer_counts=integer, span=6000)
-        sums = _optimal._prefix_sums(levels, counts)
-        one_bin = _optimal._partition_error(sums, np.array([0]))
+        levels, counts, sums, one_bin = priced_histogram(rng, trial, 1500, span=6000)
         penalty = one_bin * 10.0 ** rng.uniform(-6, -2)
         starts = _optimal.penalized_bin_starts(sums, penalty)
         assert starts[0] == 0
@@ -199,10 +206,7 @@ def test_sweeps_bounded_by_other_prices_find_the_same_partition(narrow):
         mock.patch.object(_optimal, "_BOUNDED_GAP", gap),
     ):
         for trial in range(16):
-            integer = trial % 2 == 0
-            levels, counts = random_histogram(rng, 3000, integer_counts=integer, span=9000)
-            sums = _optimal._prefix_sums(levels, counts)
-            one_bin = _optimal._partition_error(sums, np.array([0]))
+            _, _, sums, one_bin = priced_histogram(rng, trial, 3000, span=9000)
             price = one_bin * 10.0 ** rng.uniform(-7, -3)
             factor = 1.0 + rng.uniform(0.001, 0.3)
             _, high = _optimal._sweep(sums, price / factor)  # more bins
