@@ -45,8 +45,8 @@ _CODE_DTYPES = (np.uint8, np.uint16, np.float32, np.float64)
 # KMeans' default tolerance, relative to the variance of the data.
 KMEANS_TOL = 1e-4
 
-# Runs of the k-means replay followed on floats with more distinct values
-# than a histogram holds, some closer than 1e-8 (measured only, no fallback).
+# Runs of the k-means replay followed on floats nearly all distinct, a few
+# closer than 1e-8 (measured only, no fallback: see _kmeans_bin_edges).
 _DISTINCT_RUNS = 8
 
 
@@ -754,14 +754,9 @@ class ImageQuantizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         partition costs more than ``KMeans``.
         """
         low, high = levels[0], levels[-1]
-        # Floats, nearly every pixel a value of its own, a few (under 1%)
-        # closer than 1e-8 (where the guarantee is measured only): near-ties
-        # at the midpoints make the replay unsure, and the exact partition,
-        # its fallback, costs more than KMeans' run there. A few runs are
-        # followed, and the best of them finished, without a fallback.
-        # (Many near-duplicates, as in the lfw faces, keep the fallback.)
-        gaps = np.diff(levels)
-        close = np.count_nonzero(gaps < 1e-8)
+        # Nearly all distinct floats (see above); many near-duplicates, as in
+        # the lfw faces, keep the fallback.
+        close = np.count_nonzero(np.diff(levels) < 1e-8)
         distinct = 2 * levels.size > counts.sum() and 0 < close < 0.01 * levels.size
         # KBinsDiscretizer's start: the centres of uniform bins.
         uniform = np.linspace(low, high, self.n_bins + 1)
