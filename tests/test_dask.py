@@ -134,6 +134,11 @@ def test_sample_weight_numpy_and_dask():
         for sample_weight in (weights, da.from_array(weights, chunks=7)):
             quantizer = ImageQuantizer(6, channel_axis=channel_axis, centers="centroid")
             _assert_same_fit(expected, quantizer.fit(lazy, sample_weight=sample_weight))
+            # Weights change KMeans' tolerance: the k-means replay is told so,
+            # as on the numpy path.
+            assert quantizer._weighted
+            assert expected._weighted
+    assert not ImageQuantizer(6).fit(lazy)._weighted
 
 
 @pytest.mark.parametrize("estimator", [ImageQuantizer, ColorQuantizer])
